@@ -1,0 +1,115 @@
+"""The rule catalog: every rule the kit checks, with a stable id, a level and its quoted clause.
+
+Catalogs live in `fixtures/<profile>/rules.yaml`. The quoted clause is verbatim text of
+the conventions document; where the document is silent the rule names the assumption
+from DESIGN.md it relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import yaml
+
+from apiconform.errors import ConfigError
+from apiconform.locations import fixtures_dir
+
+PROFILES = ("boomerang", "booga")
+LEVELS = ("must", "should")
+# What a rule may need before it can run; without it the rule is `skip` with the reason.
+REQUIREMENTS = {
+    "https": "the target is not https:// (plain-HTTP rejection is only probed on an https target)",
+    "token_b": "APICONFORM_TOKEN_B is not set (a key of a second tenant is needed)",
+    "writes": "writes are not allowed (pass --allow-writes to run write rules)",
+    "exhaust": "rate-limit exhaustion is not allowed (pass --exhaust-rate-limit)",
+    "scoped_key": "the target file names no key lacking scope",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    profile: str
+    title: str
+    level: str
+    clause: str
+    section: str
+    release: str = "0.1"
+    assumption: str | None = None
+    requires: tuple[str, ...] = ()
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "level": self.level,
+            "clause": self.clause,
+            "section": self.section,
+            "release": self.release,
+            "assumption": self.assumption,
+            "requires": list(self.requires),
+        }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    profile: str
+    document: str
+    title: str
+    rules: tuple[Rule, ...] = field(default_factory=tuple)
+
+    def get(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [rule.id for rule in self.rules]
+
+
+@cache
+def load_catalog(profile: str) -> Catalog:
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
+    path = fixtures_dir(profile) / "rules.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rules = []
+    for entry in raw["rules"]:
+        level = entry.get("level", "must")
+        if level not in LEVELS:
+            raise ValueError(f"{path}: rule {entry['id']} has unknown level {level!r}")
+        requires = tuple(entry.get("requires") or ())
+        unknown = [r for r in requires if r not in REQUIREMENTS and not r.startswith("feature:")]
+        if unknown:
+            raise ValueError(f"{path}: rule {entry['id']} requires unknown {unknown}")
+        rules.append(
+            Rule(
+                id=entry["id"],
+                profile=profile,
+                title=entry["title"],
+                level=level,
+                clause=" ".join(str(entry["clause"]).split()),
+                section=entry.get("section", ""),
+                release=str(entry.get("release", "0.1")),
+                assumption=entry.get("assumption"),
+                requires=requires,
+                note=entry.get("note"),
+            )
+        )
+    ids = [r.id for r in rules]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise ValueError(f"{path}: duplicate rule ids {sorted(dupes)}")
+    return Catalog(profile=profile, document=raw["document"], title=raw["title"], rules=tuple(rules))
+
+
+def find_rule(rule_id: str) -> Rule:
+    for profile in PROFILES:
+        catalog = load_catalog(profile)
+        if rule_id in catalog.ids:
+            return catalog.get(rule_id)
+    raise KeyError(rule_id)

@@ -1,0 +1,1 @@
+"""Per-exchange checks of the Booga conventions (booga-using-the-api.txt)."""

@@ -1,0 +1,124 @@
+"""The object a conformance test receives as `ctx`: the target, its client and credentials,
+and the verbs a test uses to send requests and to state violations.
+
+    @pytest.mark.rule("BMR-AUTH-MISSING")
+    def test_missing_token_is_rejected(ctx):
+        ex = ctx.get(ctx.target.path("resource"), auth=None)
+        ctx.expect(ex.status == 401, f"expected 401, got {ex.status}", ex)
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from apiconform import checks
+from apiconform.catalog import REQUIREMENTS, Catalog, Rule
+from apiconform.client import Client, Credential
+from apiconform.errors import RuleViolation
+from apiconform.exchange import Exchange
+from apiconform.redact import REDACTOR
+from apiconform.target import TargetConfig
+
+
+@dataclass
+class Context:
+    profile: str
+    target: TargetConfig
+    client: Client
+    catalog: Catalog
+    seed: int
+    credentials: dict[str, Credential] = field(default_factory=dict)
+    embedded: bool = False
+    mutant: str | None = None
+    rule: Rule | None = None  # the rule of the test now running
+    notes: list[str] = field(default_factory=list)
+    rng: random.Random = field(default_factory=random.Random)
+    cache: dict[str, Any] = field(default_factory=dict)  # shared probes (e.g. a full traversal)
+
+    # -- what the run may do -------------------------------------------------------
+    @property
+    def https(self) -> bool:
+        return self.client.base_url.startswith("https://")
+
+    @property
+    def allow_writes(self) -> bool:
+        return self.target.allow_writes
+
+    @property
+    def exhaust_rate_limit(self) -> bool:
+        return self.target.exhaust_rate_limit
+
+    def has(self, need: str) -> bool:
+        if need == "https":
+            return self.https
+        if need == "token_b":
+            return "b" in self.credentials
+        if need == "writes":
+            return self.allow_writes
+        if need == "exhaust":
+            return self.exhaust_rate_limit
+        if need == "scoped_key":
+            return "scoped" in self.credentials
+        if need.startswith("feature:"):
+            return bool(self.target.settings.get("features", {}).get(need.split(":", 1)[1]))
+        raise ValueError(f"unknown requirement {need!r}")
+
+    def require(self, *needs: str) -> None:
+        """Skip the running test, with the reason, unless every need is met."""
+        for need in needs:
+            if not self.has(need):
+                reason = REQUIREMENTS.get(need) or f"the target file does not declare {need.split(':', 1)[1]}"
+                pytest.skip(reason)
+
+    # -- sending -------------------------------------------------------------------
+    def credential(self, auth: str | None) -> Credential | None:
+        if auth is None:
+            return None
+        if auth not in self.credentials:
+            pytest.skip(f"no credential {auth!r} configured")
+        return self.credentials[auth]
+
+    def request(self, method: str, path_or_url: str, *, auth: str | None = "primary",
+                **kwargs: Any) -> Exchange:
+        return self.client.request(method, path_or_url, credential=self.credential(auth), **kwargs)
+
+    def get(self, path_or_url: str, *, auth: str | None = "primary", **kwargs: Any) -> Exchange:
+        return self.request("GET", path_or_url, auth=auth, **kwargs)
+
+    # -- verdicts ------------------------------------------------------------------
+    def fail(self, message: str, *exchanges: Exchange) -> None:
+        raise RuleViolation(self.format_failure(message, exchanges), list(exchanges))
+
+    def expect(self, condition: object, message: str, *exchanges: Exchange) -> None:
+        if not condition:
+            self.fail(message, *exchanges)
+
+    def check(self, exchange: Exchange, rule_id: str | None = None) -> None:
+        """Hold one exchange to every registered check of the rule (default: the running one)."""
+        rid = rule_id or (self.rule.id if self.rule else "")
+        found = checks.violations(rid, exchange)
+        if found:
+            self.fail("; ".join(found), exchange)
+
+    def note(self, message: str) -> None:
+        """A remark for the report (e.g. a recommendation not followed): never a failure."""
+        if message not in self.notes:
+            self.notes.append(message)
+
+    def format_failure(self, message: str, exchanges: tuple[Exchange, ...] | list[Exchange]) -> str:
+        lines = [REDACTOR.text(message)]
+        if self.rule is not None:
+            lines.append(f'rule {self.rule.id} ({self.rule.section}): "{self.rule.clause}"')
+        for ex in list(exchanges)[:2]:
+            lines.append(ex.describe())
+        return "\n".join(lines)
+
+    def params(self, **values: Any) -> dict[str, Any]:
+        """Query parameters by their logical names, renamed as the target file says."""
+        names: Mapping[str, str] = self.target.settings.get("params", {})
+        return {names.get(k, k): v for k, v in values.items() if v is not None}

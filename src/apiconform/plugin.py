@@ -1,0 +1,319 @@
+"""The pytest plugin: runs the conformance suites and turns test outcomes into rule verdicts.
+
+Loaded through the `pytest11` entry point. It is inert for tests that do not use the `ctx`
+fixture, so the kit's own tests and other projects' suites are unaffected.
+
+Each conformance test carries `@pytest.mark.rule("ID")` naming one catalog rule. Outcomes
+map onto verdicts: passed -> pass, a `RuleViolation`/assertion -> fail, an `Incomplete`
+(timeout, refused, budget spent) -> error, skipped -> skip. A rule checked by several tests
+takes the worst verdict among them.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import core as hypothesis_core
+
+from apiconform.catalog import Rule, find_rule
+from apiconform.errors import ConfigError, Incomplete, RuleViolation
+from apiconform.exchange import Exchange
+from apiconform.redact import REDACTOR
+from apiconform.results import RuleResult, RunResult
+from apiconform.session import Options, ProfileSession, open_profile, progress_line, utc_now
+
+STATE = pytest.StashKey["ApiconformState"]()
+
+settings.register_profile(
+    "apiconform",
+    database=None,  # no example database: a run depends on the seed alone
+    deadline=None,  # network latency is not a property of the code under test
+    derandomize=False,
+    phases=(Phase.explicit, Phase.generate),  # no shrinking: it costs requests on live targets
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    max_examples=25,
+    print_blob=False,
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("apiconform", "apiconform conformance run")
+    group.addoption("--target", dest="apiconform_target", default=None, metavar="FILE",
+                    help="TOML target file: paths, parameter names, credential variables, budget, switches")
+    group.addoption("--report-dir", dest="apiconform_report_dir", default=None, metavar="DIR",
+                    help="write report.json, junit.xml, report.html here (default reports/<profile>-<UTC>/)")
+    group.addoption("--no-reports", dest="apiconform_no_reports", action="store_true",
+                    help="do not write report files")
+    group.addoption("--seed", dest="apiconform_seed", type=int, default=None,
+                    help="hypothesis seed (default 0: the same run every time)")
+    group.addoption("--max-requests", dest="apiconform_max_requests", type=int, default=None,
+                    help="request budget across everything the kit sends")
+    group.addoption("--allow-writes", dest="apiconform_allow_writes", action="store_true", default=None,
+                    help="permit POST/PUT/PATCH/DELETE (Booga); created data is deleted again")
+    group.addoption("--exhaust-rate-limit", dest="apiconform_exhaust", action="store_true", default=None,
+                    help="permit deliberately running a key into 429")
+    group.addoption("--allow-insecure-http", dest="apiconform_insecure", action="store_true", default=False,
+                    help="permit sending credentials over plain HTTP to a non-loopback host")
+    group.addoption("--mutant", dest="apiconform_mutant", default=None,
+                    help="embedded mock only: break one rule (see `apiconform mutants PROFILE`)")
+    group.addoption("--rules", dest="apiconform_rules", default=None,
+                    help="comma-separated rule ids to run (default: all)")
+    group.addoption("--apiconform-progress", dest="apiconform_progress", action="store_true",
+                    help="print a progress line per test on stderr (used by `apiconform run`)")
+
+
+class ApiconformState:
+    def __init__(self, config: pytest.Config) -> None:
+        opt = config.option
+        self.options = Options(
+            base_url=getattr(opt, "base_url", None) or None,
+            target_file=opt.apiconform_target,
+            report_dir=opt.apiconform_report_dir,
+            write_reports=not opt.apiconform_no_reports,
+            seed=opt.apiconform_seed,
+            max_requests=opt.apiconform_max_requests,
+            allow_writes=opt.apiconform_allow_writes,
+            exhaust_rate_limit=opt.apiconform_exhaust,
+            allow_insecure_http=opt.apiconform_insecure,
+            mutant=opt.apiconform_mutant,
+            rules=[r.strip() for r in (opt.apiconform_rules or "").split(",") if r.strip()],
+            progress=opt.apiconform_progress,
+        )
+        self.profiles: dict[str, ProfileSession] = {}
+        self.results: dict[str, dict[str, RuleResult]] = {}
+        self.total_items = 0
+        self.done_items = 0
+        self.started = time.monotonic()
+        self.report_dirs: dict[str, Path] = {}
+
+    def session(self, profile: str) -> ProfileSession:
+        if profile not in self.profiles:
+            self.profiles[profile] = open_profile(profile, self.options)
+        return self.profiles[profile]
+
+
+def rule_of(item: pytest.Item) -> Rule | None:
+    marks = list(item.iter_markers("rule"))
+    if not marks:
+        return None
+    if len(marks) > 1:
+        raise pytest.UsageError(f"{item.nodeid}: a conformance test names exactly one rule")
+    rule_id = marks[0].args[0]
+    try:
+        return find_rule(rule_id)
+    except KeyError:
+        raise pytest.UsageError(f"{item.nodeid}: rule {rule_id!r} is not in any catalog") from None
+
+
+def _is_conformance(item: pytest.Item) -> bool:
+    return "ctx" in getattr(item, "fixturenames", ())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "rule(id): the catalog rule this conformance test checks")
+    state = ApiconformState(config)
+    config.stash[STATE] = state
+    settings.load_profile("apiconform")
+    seed = state.options.seed
+    state.seed = 0 if seed is None else seed  # type: ignore[attr-defined]
+    # hypothesis' own --hypothesis-seed sets this same global; the kit's --seed drives it.
+    hypothesis_core.global_force_seed = state.seed  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    hypothesis_core.global_force_seed = None
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        for profile in state.profiles.values():
+            profile.context.client.close()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    state = config.stash[STATE]
+    selected, deselected = [], []
+    profiles: set[str] = set()
+    for item in items:
+        rule = rule_of(item)
+        if rule is None:
+            if _is_conformance(item):
+                raise pytest.UsageError(f"{item.nodeid}: conformance test without @pytest.mark.rule")
+            selected.append(item)
+            continue
+        if state.options.rules and rule.id not in state.options.rules:
+            deselected.append(item)
+            continue
+        profiles.add(rule.profile)
+        selected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+    # Rules that deliberately exhaust a rate limit go last, so they cannot starve the others.
+    selected.sort(key=lambda it: (r := rule_of(it)) is not None and "exhaust" in r.requires)
+    items[:] = selected
+    try:
+        for profile in sorted(profiles):
+            state.session(profile)  # validates the configuration before any request
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    state.total_items = sum(1 for it in items if rule_of(it) is not None)
+
+
+@pytest.fixture
+def ctx(request: pytest.FixtureRequest) -> Any:
+    """The conformance context of the running test's profile, set up for its rule."""
+    state: ApiconformState = request.config.stash[STATE]
+    rule = rule_of(request.node)
+    if rule is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: conformance test without @pytest.mark.rule")
+    context = state.session(rule.profile).context
+    context.rule = rule
+    context.notes = []
+    context.rng = random.Random(f"{context.seed}:{rule.id}")
+    context.client.recorder.current = []
+    if context.client.budget.exhausted:
+        raise Incomplete(f"request budget of {context.client.budget.limit} requests was spent before this rule")
+    return context
+
+
+def _exception_verdict(exc: BaseException) -> str:
+    if isinstance(exc, Incomplete):
+        return "error"
+    if isinstance(exc, AssertionError):
+        return "fail"
+    if isinstance(exc, BaseExceptionGroup):
+        inner = [_exception_verdict(e) for e in exc.exceptions]
+        return "fail" if "fail" in inner else "error"
+    return "error"
+
+
+def _first_violation(exc: BaseException) -> BaseException:
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            if isinstance(inner, AssertionError):
+                return _first_violation(inner)
+        return _first_violation(exc.exceptions[0])
+    return exc
+
+
+def _reason(exc: BaseException, verdict: str) -> str:
+    exc = _first_violation(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if verdict == "error" and not isinstance(exc, Incomplete):
+        text = f"kit error {type(exc).__name__}: {text}"
+    return REDACTOR.text(text)
+
+
+def _evidence(exc: BaseException | None, current: list[Exchange], verdict: str) -> list[Exchange]:
+    if exc is not None:
+        exc = _first_violation(exc)
+        if isinstance(exc, RuleViolation) and exc.exchanges:
+            return exc.exchanges
+        if isinstance(exc, Incomplete) and exc.exchange is not None:
+            return [exc.exchange]
+    if verdict == "pass":
+        return current[:2]
+    return current[-2:]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    rule = rule_of(item)
+    if rule is None:
+        return
+    decided = (call.when == "call") or (call.when == "setup" and report.outcome != "passed")
+    if not decided:
+        return
+    state: ApiconformState = item.config.stash[STATE]
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if report.skipped:
+        verdict = "skip"
+        reason = str(exc.msg) if exc is not None and hasattr(exc, "msg") else "skipped"
+        if isinstance(report.longrepr, tuple):
+            reason = report.longrepr[2].removeprefix("Skipped: ")
+    elif report.passed:
+        verdict, reason = "pass", ""
+    else:
+        assert exc is not None
+        verdict = _exception_verdict(exc)
+        if isinstance(exc, ConfigError):
+            verdict = "error"
+        reason = _reason(exc, verdict)
+    profile = state.session(rule.profile)
+    context = profile.context
+    results = state.results.setdefault(rule.profile, {})
+    result = results.setdefault(rule.id, RuleResult(rule=rule))
+    result.add_outcome(item.nodeid, verdict, reason, _evidence(exc, context.client.recorder.current, verdict))
+    for note in context.notes:
+        if note not in result.notes:
+            result.notes.append(REDACTOR.text(note))
+    if exc is not None:
+        for note in getattr(_first_violation(exc), "__notes__", []) or []:
+            result.notes.append(REDACTOR.text(str(note)))
+    result.duration += call.duration
+    result.requests += len(context.client.recorder.current)
+    state.done_items += 1
+    if state.options.progress:
+        progress_line(f"[{state.done_items:>3}/{state.total_items}] {verdict:<5} {rule.id}  "
+                      f"{item.name}" + (f"  ({reason[:100]})" if reason and verdict != "pass" else ""))
+
+
+def finish_runs(state: ApiconformState) -> list[RunResult]:
+    runs = []
+    for name, profile in sorted(state.profiles.items()):
+        run = profile.run
+        catalog = profile.context.catalog
+        results = state.results.get(name, {})
+        ordered: list[RuleResult] = []
+        for rule in catalog.rules:
+            if rule.id in results:
+                ordered.append(results[rule.id])
+            elif not state.options.rules:
+                # A catalog rule with no collected test cannot be claimed as checked.
+                ordered.append(RuleResult(rule=rule, verdict="error", reason="no test of this rule was run"))
+        run.results = ordered
+        client = profile.context.client
+        run.requests_sent = client.budget.sent
+        run.methods = client.recorder.methods
+        run.statuses = client.recorder.statuses
+        run.paced_seconds = client.pacer.waited
+        run.finished_at = utc_now()
+        run.duration = time.monotonic() - state.started
+        runs.append(run)
+    return runs
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state: ApiconformState | None = session.config.stash.get(STATE, None)
+    if state is None or not state.profiles:
+        return
+    runs = finish_runs(state)
+    session.config.stash[RUNS] = runs
+    if state.options.write_reports:
+        from apiconform.report import write_reports
+
+        for run in runs:
+            state.report_dirs[run.profile] = write_reports(run, state.options.report_dir, len(runs) > 1)
+
+
+RUNS = pytest.StashKey[list[RunResult]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    runs = config.stash.get(RUNS, None)
+    if not runs:
+        return
+    from apiconform.report.console import render_summary
+
+    state = config.stash[STATE]
+    for run in runs:
+        terminalreporter.write_sep("=", f"apiconform {run.profile}")
+        terminalreporter.write_line(render_summary(run, state.report_dirs.get(run.profile)))

@@ -1,0 +1,79 @@
+"""Rule results and run results: what the reports are built from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from apiconform.catalog import Rule
+from apiconform.exchange import Exchange
+
+VERDICTS = ("pass", "fail", "skip", "error")
+# Worst first: a rule checked by several tests takes the worst of their verdicts.
+_SEVERITY = {"fail": 3, "error": 2, "pass": 1, "skip": 0}
+MAX_EVIDENCE = 4
+
+
+@dataclass
+class RuleResult:
+    rule: Rule
+    verdict: str = "skip"
+    reason: str = ""
+    evidence: list[Exchange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    tests: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    requests: int = 0
+    _outcomes: list[str] = field(default_factory=list)
+
+    def add_outcome(self, test: str, verdict: str, reason: str, evidence: list[Exchange]) -> None:
+        self.tests.append(test)
+        self._outcomes.append(verdict)
+        if not self._outcomes[:-1] or _SEVERITY[verdict] > _SEVERITY[self.verdict]:
+            self.verdict = verdict
+            self.reason = reason
+            self.evidence = evidence[:MAX_EVIDENCE]
+        elif verdict == self.verdict and verdict in ("fail", "error") and reason:
+            self.reason = f"{self.reason}; {reason}" if self.reason else reason
+        if self.verdict == "pass" and not self.evidence:
+            self.evidence = evidence[:2]
+
+
+@dataclass
+class RunResult:
+    profile: str
+    base_url: str
+    mode: str  # "embedded" or "live"
+    started_at: str
+    seed: int
+    results: list[RuleResult] = field(default_factory=list)
+    finished_at: str = ""
+    duration: float = 0.0
+    requests_sent: int = 0
+    max_requests: int = 0
+    methods: Counter[tuple[str, str]] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    allow_writes: bool = False
+    exhaust_rate_limit: bool = False
+    mutant: str | None = None
+    paced_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = Counter(r.verdict for r in self.results)
+        return {v: counts.get(v, 0) for v in (*VERDICTS, "waived") if v in VERDICTS or counts.get(v)}
+
+    @property
+    def verdict(self) -> str:
+        verdicts = {r.verdict for r in self.results}
+        if "fail" in verdicts:
+            return "fail"
+        if "error" in verdicts:
+            return "incomplete"
+        return "pass"
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1, "incomplete": 3}[self.verdict]

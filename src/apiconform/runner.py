@@ -1,0 +1,102 @@
+"""`apiconform run`: the conformance suites run in-process by pytest, verdicts collected."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apiconform.errors import ConfigError
+from apiconform.locations import suites_dir
+from apiconform.plugin import RUNS, STATE
+from apiconform.results import RunResult
+from apiconform.session import Options, resolve_target
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int
+    runs: list[RunResult] = field(default_factory=list)
+    report_dirs: dict[str, Path] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def run(self) -> RunResult:
+        return self.runs[0]
+
+
+class _Bridge:
+    """Hands the plugin's results back to the runner once the session is over."""
+
+    def __init__(self) -> None:
+        self.runs: list[RunResult] = []
+        self.report_dirs: dict[str, Path] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.runs = list(session.config.stash.get(RUNS, []))
+        state = session.config.stash.get(STATE, None)
+        if state is not None:
+            self.report_dirs = dict(state.report_dirs)
+
+
+def pytest_args(profile: str, options: Options, verbose: bool = False) -> list[str]:
+    args = [str(suites_dir(profile)), "-p", "no:cacheprovider", "--import-mode=importlib"]
+    args += ["-p", "no:terminal"] if not verbose else ["-v", "--tb=short"]
+    if options.base_url:
+        args += ["--base-url", options.base_url]
+    if options.target_file:
+        args += ["--target", options.target_file]
+    if options.report_dir:
+        args += ["--report-dir", options.report_dir]
+    if not options.write_reports:
+        args.append("--no-reports")
+    if options.seed is not None:
+        args += ["--seed", str(options.seed)]
+    if options.max_requests is not None:
+        args += ["--max-requests", str(options.max_requests)]
+    if options.allow_writes:
+        args.append("--allow-writes")
+    if options.exhaust_rate_limit:
+        args.append("--exhaust-rate-limit")
+    if options.allow_insecure_http:
+        args.append("--allow-insecure-http")
+    if options.mutant:
+        args += ["--mutant", options.mutant]
+    if options.rules:
+        args += ["--rules", ",".join(options.rules)]
+    if options.progress:
+        args.append("--apiconform-progress")
+    return args
+
+
+def run(profile: str, options: Options, *, verbose: bool = False) -> RunOutcome:
+    """Run one profile's suite; never raises for target misbehaviour (that is a verdict)."""
+    try:
+        resolve_target(profile, options)  # exit 2 with a clear message before any request
+    except ConfigError as exc:
+        return RunOutcome(exit_code=2, message=str(exc))
+    bridge = _Bridge()
+    code = pytest.main(pytest_args(profile, options, verbose), plugins=[bridge])
+    if not bridge.runs:
+        why = {pytest.ExitCode.USAGE_ERROR: "usage error", pytest.ExitCode.INTERRUPTED: "interrupted",
+               pytest.ExitCode.NO_TESTS_COLLECTED: "no conformance test selected"}.get(code, f"pytest exit {code}")
+        return RunOutcome(exit_code=2, message=f"the suite did not run ({why})")
+    runs = bridge.runs
+    exit_code = max(r.exit_code for r in runs if r.exit_code != 3) if any(
+        r.exit_code == 1 for r in runs) else max(r.exit_code for r in runs)
+    return RunOutcome(exit_code=exit_code, runs=runs, report_dirs=bridge.report_dirs)
+
+
+def main_run(profile: str, options: Options, **kwargs: Any) -> int:
+    from apiconform.report.console import render_summary
+
+    outcome = run(profile, options, **kwargs)
+    if outcome.message:
+        print(f"apiconform: {outcome.message}", file=sys.stderr)
+    for result in outcome.runs:
+        print(render_summary(result, outcome.report_dirs.get(result.profile)))
+    return outcome.exit_code

@@ -1,0 +1,150 @@
+"""Building a run: options -> target config, credentials, client, and per-profile contexts.
+
+Shared by the pytest plugin and the CLI so that `apiconform run` and plain
+`pytest suites/<profile>` behave the same way and refuse the same bad configurations.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from apiconform import mocks
+from apiconform.catalog import load_catalog
+from apiconform.client import Budget, Client, Credential, Recorder
+from apiconform.context import Context
+from apiconform.errors import ConfigError
+from apiconform.inprocess import InProcessTransport
+from apiconform.pacing import Pacer
+from apiconform.redact import REDACTOR
+from apiconform.results import RunResult
+from apiconform.target import TargetConfig, is_loopback_host, load_target, validate_base_url
+
+# Fixed by default so that the same kit on the same target gives the same verdicts run
+# after run (a CI gate must not flake); pass --seed to explore other inputs.
+DEFAULT_SEED = 0
+# The embedded mocks live on a reserved name that can never resolve: nothing leaves the process.
+EMBEDDED_HOST = "{profile}.apiconform.invalid"
+
+
+@dataclass
+class Options:
+    base_url: str | None = None
+    target_file: str | None = None
+    report_dir: str | None = None
+    write_reports: bool = True
+    seed: int | None = None
+    max_requests: int | None = None
+    allow_writes: bool | None = None
+    exhaust_rate_limit: bool | None = None
+    allow_insecure_http: bool = False
+    mutant: str | None = None
+    rules: list[str] = field(default_factory=list)
+    progress: bool = False
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def progress_line(message: str) -> None:
+    print(REDACTOR.text(message), file=sys.stderr, flush=True)
+
+
+@dataclass
+class ProfileSession:
+    context: Context
+    run: RunResult
+
+
+def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[str, Credential], bool]:
+    """Target config and credentials; raises ConfigError before anything is sent."""
+    target = load_target(profile, options.target_file)
+    load_catalog(profile)  # an unknown profile fails here
+    base_url = options.base_url or target.base_url
+    embedded = base_url is None
+    if options.max_requests is not None:
+        if options.max_requests < 1:
+            raise ConfigError("--max-requests must be a positive integer")
+        target.max_requests = options.max_requests
+    if options.allow_writes is not None:
+        target.allow_writes = options.allow_writes or target.allow_writes
+    if options.exhaust_rate_limit is not None:
+        target.exhaust_rate_limit = options.exhaust_rate_limit or target.exhaust_rate_limit
+    target.allow_insecure_http = options.allow_insecure_http or target.allow_insecure_http
+    creds: dict[str, Credential] = {}
+    if embedded:
+        # The mock is the kit's own: its keys, and every switch on, so every rule runs.
+        target.base_url = "https://" + EMBEDDED_HOST.format(profile=profile)
+        for label, value in mocks.credentials(profile).items():
+            creds[label] = Credential(label, value)
+        target.allow_writes = True
+        target.exhaust_rate_limit = True
+    else:
+        if options.mutant:
+            raise ConfigError("--mutant applies only to the embedded mock (no --base-url)")
+        assert base_url is not None
+        target.base_url = validate_base_url(base_url)
+        env = {"primary": target.token_env, "b": target.token_b_env, "scoped": target.scoped_token_env}
+        for label, var in env.items():
+            value = os.environ.get(var) if var else None
+            if value:
+                creds[label] = Credential(label, value.strip())
+        if "primary" not in creds:
+            raise ConfigError(f"set {target.token_env} to the key or token of the target "
+                              "(credentials are read from the environment only)")
+        host = urlsplit(target.base_url).hostname
+        if target.base_url.startswith("http://") and not is_loopback_host(host) \
+                and not target.allow_insecure_http:
+            raise ConfigError(f"refusing to send credentials over plain HTTP to {host}: use https://, "
+                              "or --allow-insecure-http if you really mean it")
+    for cred in creds.values():
+        REDACTOR.add(cred.value)
+    return target, creds, embedded
+
+
+def open_profile(profile: str, options: Options) -> ProfileSession:
+    target, creds, embedded = resolve_target(profile, options)
+    seed = DEFAULT_SEED if options.seed is None else options.seed
+    transport = None
+    if embedded:
+        transport = InProcessTransport(mocks.create_app(profile, options.mutant))
+    assert target.base_url is not None
+    client = Client(
+        target.base_url,
+        transport=transport,
+        budget=Budget(target.max_requests),
+        pacer=Pacer(max_wait=target.max_wait_seconds, progress=progress_line if options.progress else None),
+        recorder=Recorder(),
+        timeouts=target.timeouts,
+        max_body_bytes=target.max_body_bytes,
+        allow_insecure_http=target.allow_insecure_http,
+        in_process=embedded,
+    )
+    context = Context(
+        profile=profile,
+        target=target,
+        client=client,
+        catalog=load_catalog(profile),
+        seed=seed,
+        credentials=creds,
+        embedded=embedded,
+        mutant=options.mutant,
+        rng=random.Random(seed),
+    )
+    run = RunResult(
+        profile=profile,
+        base_url=target.base_url,
+        mode="embedded" if embedded else "live",
+        started_at=utc_now(),
+        seed=seed,
+        max_requests=target.max_requests,
+        allow_writes=target.allow_writes,
+        exhaust_rate_limit=target.exhaust_rate_limit,
+        mutant=options.mutant,
+    )
+    return ProfileSession(context=context, run=run)

@@ -1,0 +1,1 @@
+"""Boomerang conformance suite (boomerang-overview.txt). Fixtures come from the apiconform plugin."""
