@@ -37,7 +37,8 @@ class _Bridge:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self.runs = list(session.config.stash.get(RUNS, []))
+        runs: list[RunResult] | None = session.config.stash.get(RUNS, None)
+        self.runs = list(runs or [])
         state = session.config.stash.get(STATE, None)
         if state is not None:
             self.report_dirs = dict(state.report_dirs)
@@ -82,12 +83,14 @@ def run(profile: str, options: Options, *, verbose: bool = False) -> RunOutcome:
     bridge = _Bridge()
     code = pytest.main(pytest_args(profile, options, verbose), plugins=[bridge])
     if not bridge.runs:
-        why = {pytest.ExitCode.USAGE_ERROR: "usage error", pytest.ExitCode.INTERRUPTED: "interrupted",
-               pytest.ExitCode.NO_TESTS_COLLECTED: "no conformance test selected"}.get(code, f"pytest exit {code}")
+        reasons = {pytest.ExitCode.USAGE_ERROR: "usage error", pytest.ExitCode.INTERRUPTED: "interrupted",
+                   pytest.ExitCode.NO_TESTS_COLLECTED: "no conformance test selected"}
+        why = reasons.get(pytest.ExitCode(code), f"pytest exit {code}")
         return RunOutcome(exit_code=2, message=f"the suite did not run ({why})")
     runs = bridge.runs
-    exit_code = max(r.exit_code for r in runs if r.exit_code != 3) if any(
-        r.exit_code == 1 for r in runs) else max(r.exit_code for r in runs)
+    # A failure anywhere outranks an incomplete run: exit 1 if any rule failed, else 3 or 0.
+    codes = {r.exit_code for r in runs}
+    exit_code = 1 if 1 in codes else max(codes)
     return RunOutcome(exit_code=exit_code, runs=runs, report_dirs=bridge.report_dirs)
 
 
