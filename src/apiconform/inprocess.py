@@ -20,8 +20,9 @@ class InProcessTransport(httpx.BaseTransport):
 
     async def _call(self, request: httpx.Request) -> httpx.Response:
         response = await self._asgi.handle_async_request(request)
-        body = await response.aread()
-        # Hand back the raw bytes: the client decodes Content-Encoding itself.
+        # Hand back the raw bytes (aread() would undo Content-Encoding and leave the header):
+        # the client decodes Content-Encoding itself.
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
         return httpx.Response(response.status_code, headers=response.headers.raw, stream=httpx.ByteStream(body))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -1,23 +1,291 @@
-"""Per-exchange checks of the Boomerang conventions (boomerang-overview.txt)."""
+"""Per-exchange checks of the Boomerang conventions (boomerang-overview.txt).
 
-from collections.abc import Iterator
+Each check speaks only for its own rule and stays silent where another rule's
+precondition is already broken (an envelope check says nothing about a body that is not
+JSON: that is BMR-RESPONSE-JSON's business). So a target breaking one rule fails that
+rule and no other, whichever traffic — the suites' probes or generated requests — it sees.
+"""
 
-from apiconform.checks import check, is_error
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from jsonschema import Draft202012Validator
+
+from apiconform.checks import check
 from apiconform.exchange import Exchange
+from apiconform.locations import fixtures_dir
 
 ERROR_FIELDS = ("status", "code", "http_status", "timestamp", "trace_id", "details")
+MAX_LIMIT = 100
+# Plausible epoch milliseconds: 2000-01-01T00:00:00Z .. 2100-01-01T00:00:00Z.
+EPOCH_MS_MIN = 946_684_800_000
+EPOCH_MS_MAX = 4_102_444_800_000
+DEFAULT_TIMESTAMP_FIELDS = ("timestamp",)
 
 
-@check("BMR-ERROR-FIELDS", applies=is_error)
+# -- predicates ----------------------------------------------------------------------------
+def is_get(ex: Exchange) -> bool:
+    return ex.request.method.upper() == "GET"
+
+
+def is_success_get(ex: Exchange) -> bool:
+    return ex.response is not None and is_get(ex) and 200 <= ex.response.status < 300
+
+
+def is_error_response(ex: Exchange) -> bool:
+    """A 4xx/5xx answer to anything but HEAD (a HEAD answer has no body by definition)."""
+    return ex.response is not None and ex.response.status >= 400 and ex.request.method.upper() != "HEAD"
+
+
+def json_object(ex: Exchange) -> dict[str, Any] | None:
+    """The response body as a JSON object, or None when it is not one (another rule's business)."""
+    if ex.response is None or not ex.response.is_json:
+        return None
+    body = ex.response.json()
+    return body if isinstance(body, dict) else None
+
+
+def parsed_body(ex: Exchange) -> Any:
+    """What a client would read: the parsed JSON, else the raw bytes (for comparing answers)."""
+    if ex.response is None:
+        return None
+    if ex.response.is_json:
+        return ex.response.json()
+    return ("not JSON", ex.response.status, ex.response.body)
+
+
+def looks_paginated(body: dict[str, Any]) -> bool:
+    return "items" in body or "pagination" in body
+
+
+def request_query(ex: Exchange) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(ex.request.url).query, keep_blank_values=True))
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an Accept-Encoding value admits gzip (a q=0 refuses it)."""
+    for part in (header or "").split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = re.search(r"q\s*=\s*([0-9.]+)", params)
+            if q is None or float(q.group(1) or 0) > 0:
+                return True
+    return False
+
+
+def content_coding(ex: Exchange) -> str:
+    assert ex.response is not None
+    return ",".join(v.strip().lower() for v in ex.response.header_all("content-encoding") if v.strip())
+
+
+# -- JSON Schemas of fixtures/boomerang/schemas ------------------------------------------------
+@cache
+def schema(name: str) -> dict[str, Any]:
+    path = fixtures_dir("boomerang") / "schemas" / name
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def schema_violations(instance: Any, name: str, what: str) -> list[str]:
+    validator = Draft202012Validator(schema(name))
+    out = []
+    for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        out.append(f"{what} does not match {name} at {where}: {err.message}")
+    return out
+
+
+# -- error bodies ----------------------------------------------------------------------------
+@check("BMR-ERROR-FIELDS", applies=is_error_response)
 def error_body_has_standard_fields(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     if not ex.response.is_json:
-        yield f"error body is not JSON: {ex.response.json_error}"
+        yield f"{ex.response.status} error body is not JSON: {ex.response.json_error}"
         return
     body = ex.response.json()
     if not isinstance(body, dict):
-        yield f"error body is a JSON {type(body).__name__}, not an object"
+        yield f"{ex.response.status} error body is a JSON {type(body).__name__}, not an object"
         return
     missing = [f for f in ERROR_FIELDS if f not in body]
     if missing:
-        yield f"error body lacks {', '.join(missing)}"
+        present = ", ".join(sorted(body)) or "nothing"
+        yield f"{ex.response.status} error body lacks {', '.join(missing)} (it has {present})"
+        return
+    yield from schema_violations(body, "error.json", f"{ex.response.status} error body")
+
+
+@check("BMR-ERROR-HTTP-STATUS", applies=is_error_response)
+def error_http_status_matches(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    body = json_object(ex)
+    if body is None or "http_status" not in body:
+        return  # no error body to compare: BMR-ERROR-FIELDS reports that
+    value = body["http_status"]
+    if isinstance(value, bool) or value != ex.response.status:
+        yield f"error body says http_status {value!r} but the status line is {ex.response.status}"
+
+
+# -- response format -------------------------------------------------------------------------
+@check("BMR-RESPONSE-CONTENT-TYPE", applies=is_success_get)
+def success_content_type(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    value = ex.response.header("content-type")
+    if value is None:
+        yield "success response has no Content-Type (expected application/json; charset=utf-8)"
+        return
+    if ex.response.media_type != "application/json" or ex.response.charset != "utf-8":
+        yield f"success response Content-Type is {value!r}, expected application/json; charset=utf-8"
+
+
+@check("BMR-RESPONSE-JSON", applies=is_success_get)
+def success_body_is_json(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    if ex.response.decode_error:
+        return  # a Content-Encoding that does not decode is BMR-GZIP's business
+    if not ex.response.is_json:
+        yield f"success body is not JSON: {ex.response.json_error}: {ex.response.text[:80]!r}"
+        return
+    body = ex.response.json()
+    if not isinstance(body, dict | list):
+        kind = type(body).__name__
+        yield f"success body is a JSON {kind} ({ex.response.text[:40]!r}), not an object or array"
+
+
+@check("BMR-GZIP")
+def gzip_only_when_asked_and_decodable(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    coding = content_coding(ex)
+    if coding in ("", "identity"):
+        return
+    asked = ex.request.header("accept-encoding")
+    if coding in ("gzip", "x-gzip") and not accepts_gzip(asked):
+        yield f"response is Content-Encoding: {coding} but the request sent Accept-Encoding: {asked!r}"
+    elif coding not in ("gzip", "x-gzip"):
+        yield f"response uses Content-Encoding {coding!r}; the document offers only gzip (asked: {asked!r})"
+    if ex.response.decode_error:
+        yield ex.response.decode_error
+
+
+# -- envelopes ------------------------------------------------------------------------------
+def data_envelope_violations(ex: Exchange) -> list[str]:
+    body = json_object(ex)
+    if body is None:
+        assert ex.response is not None
+        if ex.response.is_json:
+            kind = type(ex.response.json()).__name__
+            return [f'success body is a JSON {kind}, not a {{"data": {{…}}}} object']
+        return []  # not JSON at all: BMR-RESPONSE-JSON
+    return schema_violations(body, "data-envelope.json", "non-paginated success body")
+
+
+def paginated_envelope_violations(ex: Exchange) -> list[str]:
+    assert ex.response is not None
+    if not ex.response.is_json:
+        return []  # BMR-RESPONSE-JSON
+    return schema_violations(ex.response.json(), "paginated-envelope.json", "paginated success body")
+
+
+def _non_paginated(ex: Exchange) -> bool:
+    # Generated traffic does not say which endpoint is paginated: a body with `items` or
+    # `pagination` is taken as a page, anything else as a single resource.
+    body = json_object(ex)
+    return is_success_get(ex) and body is not None and not looks_paginated(body)
+
+
+def _paginated(ex: Exchange) -> bool:
+    body = json_object(ex)
+    return is_success_get(ex) and body is not None and looks_paginated(body)
+
+
+@check("BMR-ENVELOPE-DATA", applies=_non_paginated)
+def data_envelope(ex: Exchange) -> Iterator[str]:
+    yield from data_envelope_violations(ex)
+
+
+@check("BMR-ENVELOPE-PAGINATED", applies=_paginated)
+def paginated_envelope(ex: Exchange) -> Iterator[str]:
+    yield from paginated_envelope_violations(ex)
+
+
+@check("BMR-PAGINATION-LIMIT", applies=_paginated)
+def page_within_limit(ex: Exchange) -> Iterator[str]:
+    yield from limit_violations(ex, "limit")
+
+
+def limit_violations(ex: Exchange, limit_name: str, max_limit: int = MAX_LIMIT) -> list[str]:
+    body = json_object(ex)
+    if body is None or not isinstance(body.get("items"), list):
+        return []  # BMR-ENVELOPE-PAGINATED
+    count = len(body["items"])
+    out = []
+    if count > max_limit:
+        out.append(f"page holds {count} items, more than the maximum of {max_limit}")
+    raw = request_query(ex).get(limit_name)
+    if raw is not None and re.fullmatch(r"[0-9]+", raw) and 1 <= int(raw) <= max_limit and count > int(raw):
+        out.append(f"page holds {count} items but {limit_name}={raw} was requested")
+    return out
+
+
+# -- timestamps -----------------------------------------------------------------------------
+def _timestamp_values(value: Any, fields: frozenset[str], path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and (key.endswith("_at") or key in fields):
+                yield where, inner
+            else:
+                yield from _timestamp_values(inner, fields, where)
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _timestamp_values(inner, fields, f"{path}[{i}]")
+
+
+def timestamp_violations(ex: Exchange, fields: Iterable[str] = DEFAULT_TIMESTAMP_FIELDS) -> list[str]:
+    """Every `*_at` field and named timestamp field must be an integer of epoch milliseconds."""
+    if ex.response is None or not ex.response.is_json or ex.request.method.upper() == "HEAD":
+        return []
+    out = []
+    for where, value in _timestamp_values(ex.response.json(), frozenset(fields)):
+        if value is None:
+            continue  # an absent optional time (e.g. deleted_at: null) is not a timestamp
+        if isinstance(value, bool) or not isinstance(value, int):
+            out.append(f"{where} is {value!r} ({type(value).__name__}), not an integer of epoch milliseconds")
+        elif not EPOCH_MS_MIN <= value < EPOCH_MS_MAX:
+            hint = " (epoch seconds?)" if EPOCH_MS_MIN // 1000 <= value < EPOCH_MS_MAX // 1000 else ""
+            out.append(f"{where} is {value}, outside epoch milliseconds of 2000..2100{hint}")
+    return out
+
+
+@check("BMR-TIMESTAMPS-EPOCH-MS")
+def timestamps_are_epoch_ms(ex: Exchange) -> Iterator[str]:
+    yield from timestamp_violations(ex)
+
+
+# -- X-Request-Id ---------------------------------------------------------------------------
+def _sent_request_id(ex: Exchange) -> bool:
+    return ex.response is not None and bool(ex.request.header("x-request-id"))
+
+
+@check("BMR-REQUEST-ID-ECHO", applies=_sent_request_id)
+def request_id_echoed(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    sent = ex.request.header("x-request-id")
+    got = ex.response.header_all("x-request-id")
+    if got != [sent]:
+        shown = got[0] if len(got) == 1 else got or "no X-Request-Id"
+        yield f"sent X-Request-Id {sent!r}, the {ex.response.status} response carries {shown!r}"
+
+
+@check("BMR-REQUEST-ID-GENERATED",
+       applies=lambda ex: ex.response is not None and ex.request.header("x-request-id") is None)
+def request_id_generated(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    got = [v.strip() for v in ex.response.header_all("x-request-id")]
+    if not got or not got[0]:
+        yield f"no X-Request-Id was sent and the {ex.response.status} response carries no generated one"

@@ -1,0 +1,149 @@
+"""Transport and request format: HTTPS only, versioned paths, GET only, no bodies, no Content-Type."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from apiconform.checks.boomerang import parsed_body
+from apiconform.context import Context
+from apiconform.errors import Incomplete
+from apiconform.exchange import Exchange
+
+ENDPOINTS = ["resource", "resources"]
+VERSION_SEGMENT = re.compile(r"/v[0-9]+(?=/)")
+
+
+def params_of(ctx: Context, endpoint: str) -> dict[str, Any] | None:
+    return dict(ctx.target["resource_query"]) if endpoint == "resource" else None
+
+
+def is_2xx(ex: Exchange) -> bool:
+    return ex.status is not None and 200 <= ex.status < 300
+
+
+def error_code(ex: Exchange) -> object:
+    body = parsed_body(ex)
+    return body.get("code") if isinstance(body, dict) else None
+
+
+@pytest.mark.rule("BMR-TRANSPORT-HTTPS")
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_plain_http_is_not_accepted(ctx: Context, endpoint: str) -> None:
+    ctx.require("https")
+    url = ctx.client.url(ctx.target.path(endpoint))
+    plain = "http://" + url.removeprefix("https://")
+    # Never with the credential: a server that accepted plain HTTP would have seen it.
+    ex = ctx.get(plain, auth=None, params=params_of(ctx, endpoint), allow_fault=True,
+                 note="plain-HTTP probe, no credential")
+    if ex.response is None:
+        return  # nothing listens for plain HTTP: not accepted
+    ctx.expect(not is_2xx(ex), f"plain HTTP was accepted: {ex.status} for GET {plain}", ex)
+    location = ex.response.header("location") or ""
+    if 300 <= ex.response.status < 400 and not location.startswith("https://"):
+        ctx.note(f"plain HTTP is redirected to {location!r}, not to an https:// URL")
+    if ex.response.status == 401:
+        ctx.note("plain HTTP was answered 401: the server may process plain-HTTP requests, "
+                 "so a client's token could cross the network unencrypted")
+
+
+@pytest.mark.rule("BMR-PATH-VERSIONED")
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_unversioned_path_is_not_served(ctx: Context, endpoint: str) -> None:
+    url = ctx.client.url(ctx.target.path(endpoint))
+    parts = urlsplit(url)
+    match = VERSION_SEGMENT.search(parts.path)
+    if match is None:
+        ctx.fail(f"the {endpoint} endpoint {parts.path} has no /vN/ version segment")
+        return
+    unversioned = parts._replace(path=parts.path[:match.start()] + parts.path[match.end():]).geturl()
+    versioned = ctx.get(url, params=params_of(ctx, endpoint), note="versioned path")
+    if not is_2xx(versioned):
+        raise Incomplete(f"the versioned path {parts.path} itself answered {versioned.status}", versioned)
+    ex = ctx.get(unversioned, params=params_of(ctx, endpoint), note="same request without /vN")
+    ctx.expect(not is_2xx(ex), f"the unversioned path {urlsplit(unversioned).path} was served "
+               f"({ex.status}); requests must target a versioned path like {match.group(0)}/", ex, versioned)
+
+
+OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+# Never HEAD (the document does not name it) nor CONNECT (a proxy method, not a request).
+METHODS = st.sampled_from(OTHER_METHODS) | st.from_regex(r"[A-Z]{3,10}", fullmatch=True).filter(
+    lambda m: m not in ("GET", "HEAD", "CONNECT"))
+
+
+@pytest.mark.rule("BMR-METHOD-GET-ONLY")
+@settings(max_examples=12)
+@example(method="POST", endpoint="resource")
+@example(method="PUT", endpoint="resource")
+@example(method="PATCH", endpoint="resources")
+@example(method="DELETE", endpoint="resource")
+@given(method=METHODS, endpoint=st.sampled_from(ENDPOINTS))
+def test_other_methods_are_rejected(ctx: Context, method: str, endpoint: str) -> None:
+    ex = ctx.request(method, ctx.target.path(endpoint), params=params_of(ctx, endpoint),
+                     note=f"{method}: the API is GET-only")
+    status = ex.status or 0
+    ctx.expect(not is_2xx(ex), f"{method} was served ({status}); only GET is supported", ex)
+    rejected = 400 <= status < 500 or status == 501  # 501: RFC 9110's answer to an unknown method
+    ctx.expect(rejected, f"{method} must be rejected with a 4xx, got {status}", ex)
+    assert ex.response is not None
+    if status == 405 and not ex.response.header("allow"):
+        ctx.note("405 without an Allow header (RFC 9110 requires one; recommended)")
+    elif status != 405:
+        ctx.note(f"{method} was rejected with {status}; 405 Method Not Allowed with Allow is recommended")
+
+
+# A JSON body that would change the answer if read, a form body, and bytes.
+BODIES = [b'{"id": "example-2", "limit": 5, "page": 2}', b"id=example-2&limit=5&page=2",
+          b"\x00\x01apiconform"]
+
+
+@pytest.mark.rule("BMR-REQUEST-BODY")
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_get_body_is_ignored_or_rejected(ctx: Context, endpoint: str) -> None:
+    path, params = ctx.target.path(endpoint), params_of(ctx, endpoint)
+    baseline = ctx.get(path, params=params, note="baseline without a body")
+    if not is_2xx(baseline):
+        raise Incomplete(f"the baseline GET answered {baseline.status}", baseline)
+    for body in BODIES:
+        # No Content-Type: that would be BMR-CONTENT-TYPE-REJECTED's business.
+        ex = ctx.get(path, params=params, content=body, note="same GET with a body")
+        status = ex.status or 0
+        ctx.expect(status < 500, f"a GET with a body caused a {status}", ex)
+        if 400 <= status < 500:
+            continue  # rejected: conformant
+        ctx.expect(is_2xx(ex), f"a GET with a body must be answered like the GET without (or a 4xx), "
+                   f"got {status}", ex, baseline)
+        if parsed_body(ex) != parsed_body(baseline):
+            again = ctx.get(path, params=params, note="baseline again")
+            if parsed_body(again) != parsed_body(baseline):
+                raise Incomplete("two identical GETs without a body differ (see BMR-IDEMPOTENT-GET): "
+                                 "cannot tell whether the body was read", again)
+            ctx.fail(f"the body {body[:40]!r} changed the answer: a request body must be ignored or "
+                     "rejected", ex, baseline)
+
+
+CONTENT_TYPES = st.sampled_from([
+    "application/json", "application/json; charset=utf-8", "text/plain", "application/xml",
+    "application/x-www-form-urlencoded", "multipart/form-data; boundary=apiconform",
+    "application/octet-stream",
+]) | st.from_regex(r"[a-z]{1,12}/[a-z0-9.+-]{1,16}", fullmatch=True)
+
+
+@pytest.mark.rule("BMR-CONTENT-TYPE-REJECTED")
+@settings(max_examples=10)
+@example(content_type="application/json", endpoint="resource")
+@example(content_type="text/plain", endpoint="resources")
+@given(content_type=CONTENT_TYPES, endpoint=st.sampled_from(ENDPOINTS))
+def test_content_type_is_rejected(ctx: Context, content_type: str, endpoint: str) -> None:
+    ex = ctx.get(ctx.target.path(endpoint), params=params_of(ctx, endpoint),
+                 headers={"Content-Type": content_type}, note="GET carrying Content-Type")
+    ctx.expect(ex.status == 400, f"a request with Content-Type: {content_type} must be rejected with "
+               f"400 VALIDATION_FAILED, got {ex.status}", ex)
+    code = error_code(ex)
+    ctx.expect(code == "VALIDATION_FAILED", f"400 for Content-Type: {content_type} carries code {code!r}, "
+               "expected VALIDATION_FAILED", ex)
