@@ -1,1 +1,304 @@
-"""Per-exchange checks of the Booga conventions (booga-using-the-api.txt)."""
+"""Per-exchange checks of the Booga conventions (booga-using-the-api.txt).
+
+Each check speaks only for its own rule and stays silent where another rule's
+precondition is already broken (the envelope check says nothing about a body that is not
+JSON: that is BGA-RESPONSE-JSON's business), so a target breaking one rule fails that rule
+and no other, whichever traffic — the suites' probes or generated requests — it sees.
+
+The helpers (`file_violations`, `envelope_violations`, `validation_violations`, ...) are
+also what the suite calls with the target's own paths; the registered checks recognise
+list and item responses by the reference layout (DESIGN.md) for generated traffic.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from apiconform.checks import check
+from apiconform.exchange import Exchange
+
+MAX_LIMIT = 100
+RATE_HEADERS = ("X-RateLimit-Limit-Minute", "X-RateLimit-Remaining-Minute",
+                "X-RateLimit-Limit-Hour", "X-RateLimit-Remaining-Hour")
+ERROR_STATUSES = (401, 403, 404, 405, 429)
+FILE_FIELDS = ("id", "name", "size", "content_type", "created_at", "updated_at")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_DEFAULT_LIST = "/api/files/"
+_DEFAULT_ITEM = re.compile(r"/api/files/[^/]+/$")
+
+
+# -- small readers ----------------------------------------------------------------------------
+def json_body(ex: Exchange) -> Any:
+    """The parsed body, or None when there is none or it is not JSON (another rule's business)."""
+    if ex.response is None or not ex.response.body or not ex.response.is_json:
+        return None
+    return ex.response.json()
+
+
+def json_object(ex: Exchange) -> dict[str, Any] | None:
+    body = json_body(ex)
+    return body if isinstance(body, dict) else None
+
+
+def query_of(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def is_get(ex: Exchange) -> bool:
+    return ex.request.method.upper() == "GET"
+
+
+def is_success(ex: Exchange) -> bool:
+    return ex.response is not None and 200 <= ex.response.status < 300
+
+
+def parse_iso(value: Any) -> datetime | None:
+    """An ISO 8601 date-time (date and time; `Z` or an offset, or none), else None."""
+    if not isinstance(value, str) or not _ISO.match(value):
+        return None
+    text = value.strip()
+    if text[-1:] in "zZ":
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def plain_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# -- files -------------------------------------------------------------------------------------
+def file_violations(obj: Any, where: str = "file") -> list[str]:
+    if not isinstance(obj, dict):
+        return [f"{where} is a JSON {type(obj).__name__}, not an object"]
+    out = []
+    missing = [f for f in FILE_FIELDS if f not in obj]
+    if missing:
+        out.append(f"{where} lacks {', '.join(missing)} (it has {', '.join(sorted(obj)) or 'nothing'})")
+    if "id" in obj:
+        if not isinstance(obj["id"], str):
+            out.append(f"{where}.id is {obj['id']!r}, not a UUID string")
+        else:
+            try:
+                uuid.UUID(obj["id"])
+            except ValueError:
+                out.append(f"{where}.id is {obj['id']!r}, not a UUID")
+    for name in ("name", "content_type"):
+        if name in obj and not isinstance(obj[name], str):
+            out.append(f"{where}.{name} is {obj[name]!r} ({type(obj[name]).__name__}), not a string")
+    if "size" in obj and not plain_int(obj["size"]):
+        out.append(f"{where}.size is {obj['size']!r} ({type(obj['size']).__name__}), not an integer")
+    for name in ("created_at", "updated_at"):
+        if name in obj and parse_iso(obj[name]) is None:
+            out.append(f"{where}.{name} is {obj[name]!r}, not an ISO 8601 date-time")
+    return out
+
+
+def files_in(body: Any) -> list[tuple[str, Any]]:
+    """(where, file) for a list envelope's results or a single file."""
+    if isinstance(body, dict) and isinstance(body.get("results"), list):
+        return [(f"results[{i}]", item) for i, item in enumerate(body["results"])]
+    if isinstance(body, dict):
+        return [("file", body)]
+    return []
+
+
+def _default_file_response(ex: Exchange) -> bool:
+    if not is_success(ex) or ex.request.method.upper() not in ("GET", "POST", "PUT", "PATCH"):
+        return False
+    path = path_of(ex.request.url)
+    return path.endswith(_DEFAULT_LIST) or bool(_DEFAULT_ITEM.search(path))
+
+
+@check("BGA-RESOURCE-FIELDS", applies=_default_file_response)
+def files_have_documented_fields(ex: Exchange) -> Iterator[str]:
+    for where, obj in files_in(json_body(ex)):
+        yield from file_violations(obj, where)
+
+
+# -- response format -------------------------------------------------------------------------
+def _has_body_to_judge(ex: Exchange) -> bool:
+    return ex.response is not None and ex.response.status != 204 and ex.request.method.upper() != "HEAD"
+
+
+@check("BGA-RESPONSE-JSON", applies=_has_body_to_judge)
+def body_is_json(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    media = ex.response.media_type
+    if media is None:
+        yield f"{ex.response.status} response has no Content-Type (expected a JSON media type)"
+    elif media != "application/json" and not media.endswith("+json"):
+        declared = ex.response.header("content-type")
+        yield f"{ex.response.status} response Content-Type is {declared!r}, not JSON"
+    if not ex.response.is_json:
+        yield f"{ex.response.status} body is not JSON: {ex.response.json_error}: {ex.response.text[:80]!r}"
+
+
+# -- list envelope and limits ---------------------------------------------------------------
+def looks_like_list(body: Any) -> bool:
+    return isinstance(body, dict) and any(k in body for k in ("count", "results", "next", "previous"))
+
+
+def envelope_violations(body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return [f"list body is a JSON {type(body).__name__}, not a {{count, next, previous, results}} object"]
+    out = []
+    missing = [k for k in ("count", "next", "previous", "results") if k not in body]
+    if missing:
+        has = ", ".join(sorted(body)) or "nothing"
+        out.append(f"list envelope lacks {', '.join(missing)} (it has {has})")
+    if "count" in body and not (plain_int(body["count"]) and body["count"] >= 0):
+        out.append(f"count is {body['count']!r} ({type(body['count']).__name__}), not a non-negative integer")
+    for link in ("next", "previous"):
+        if link in body and body[link] is not None and not (isinstance(body[link], str) and body[link]):
+            out.append(f"{link} is {body[link]!r}: expected a URL string or null")
+    if "results" in body and not isinstance(body["results"], list):
+        out.append(f"results is a JSON {type(body['results']).__name__}, not an array")
+    return out
+
+
+def _list_response(ex: Exchange) -> bool:
+    return is_success(ex) and is_get(ex) and looks_like_list(json_body(ex))
+
+
+@check("BGA-LIST-ENVELOPE", applies=_list_response)
+def list_envelope(ex: Exchange) -> Iterator[str]:
+    yield from envelope_violations(json_body(ex))
+
+
+def page_size(ex: Exchange) -> int | None:
+    body = json_object(ex)
+    if body is None or not isinstance(body.get("results"), list):
+        return None
+    return len(body["results"])
+
+
+@check("BGA-LIST-LIMIT", applies=_list_response)
+def page_within_requested_limit(ex: Exchange) -> Iterator[str]:
+    size = page_size(ex)
+    raw = query_of(ex.request.url).get("limit")
+    if size is None or raw is None or not re.fullmatch(r"[0-9]+", raw):
+        return
+    if 1 <= int(raw) <= MAX_LIMIT and size > int(raw):
+        yield f"page holds {size} results but limit={raw} was requested"
+
+
+@check("BGA-LIST-LIMIT-INVALID", applies=_list_response)
+def page_within_max_limit(ex: Exchange) -> Iterator[str]:
+    size = page_size(ex)
+    if size is not None and size > MAX_LIMIT:
+        yield f"page holds {size} results, more than the maximum limit of {MAX_LIMIT}"
+
+
+# -- errors -------------------------------------------------------------------------------------
+def error_format_violations(ex: Exchange) -> list[str]:
+    assert ex.response is not None
+    status = ex.response.status
+    if not ex.response.is_json:
+        return [f"{status} error body is not JSON: {ex.response.json_error}"]
+    body = ex.response.json()
+    if not isinstance(body, dict):
+        return [f"{status} error body is a JSON {type(body).__name__}, not a {{detail, code}} object"]
+    out = []
+    for name in ("detail", "code"):
+        if name not in body:
+            out.append(f"{status} error body lacks {name} (it has {', '.join(sorted(body)) or 'nothing'})")
+        elif not isinstance(body[name], str) or not body[name].strip():
+            out.append(f"{status} error body's {name} is {body[name]!r}, not a non-empty string")
+    return out
+
+
+def _documented_error(ex: Exchange) -> bool:
+    return ex.response is not None and ex.response.status in ERROR_STATUSES \
+        and ex.request.method.upper() != "HEAD"
+
+
+@check("BGA-ERROR-FORMAT", applies=_documented_error)
+def error_has_detail_and_code(ex: Exchange) -> Iterator[str]:
+    yield from error_format_violations(ex)
+
+
+def validation_violations(ex: Exchange, fields: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """(violations, remarks) of a 400 body against "maps field names to error messages".
+
+    Each field must map to a list of message strings (the document's form); a bare string
+    message is accepted with a remark. `fields` are names the body must mention (the ones
+    the request got wrong).
+    """
+    assert ex.response is not None
+    if not ex.response.is_json:
+        return [f"400 body is not JSON: {ex.response.json_error}"], []
+    body = ex.response.json()
+    if not isinstance(body, dict) or not body:
+        return [f"400 body {ex.response.text[:120]!r} is not an object mapping field names to messages"], []
+    out: list[str] = []
+    remarks: list[str] = []
+    missing = [f for f in fields if f not in body]
+    if missing:
+        out.append(f"400 body does not name the invalid field {', '.join(missing)}: "
+                   f"{ex.response.text[:160]!r}")
+    for name in fields:
+        value = body.get(name)
+        if name not in body:
+            continue
+        if isinstance(value, str) and value.strip():
+            remarks.append(f"400 body maps {name} to a bare string, not a list of messages")
+        elif not (isinstance(value, list) and value and all(isinstance(m, str) and m for m in value)):
+            out.append(f"400 body maps {name} to {value!r}, not a list of error messages")
+    return out, remarks
+
+
+# -- 5xx ------------------------------------------------------------------------------------------
+@check("BGA-NO-5XX")
+def no_server_error(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    if ex.response.status >= 500:
+        yield f"{ex.request.method} answered {ex.response.status} ({ex.response.text[:100]!r})"
+
+
+# -- rate-limit headers ----------------------------------------------------------------------
+@check("BGA-RATE-HEADERS")
+def rate_headers_present(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    missing = [h for h in RATE_HEADERS if ex.response.header(h) is None]
+    if missing:
+        yield f"{ex.response.status} response lacks {', '.join(missing)}"
+
+
+def rate_value(ex: Exchange, name: str) -> int | None:
+    """A rate-limit header as a non-negative integer, None when absent or malformed."""
+    assert ex.response is not None
+    raw = ex.response.header(name)
+    if raw is None or not re.fullmatch(r"[0-9]+", raw.strip()):
+        return None
+    return int(raw.strip())
+
+
+@check("BGA-RATE-HEADER-VALUES")
+def rate_header_values(ex: Exchange) -> Iterator[str]:
+    assert ex.response is not None
+    for window in ("Minute", "Hour"):
+        values = {}
+        for kind in ("Limit", "Remaining"):
+            name = f"X-RateLimit-{kind}-{window}"
+            raw = ex.response.header(name)
+            if raw is None:
+                continue  # BGA-RATE-HEADERS
+            if rate_value(ex, name) is None:
+                yield f"{name} is {raw!r}, not a non-negative integer"
+            else:
+                values[kind] = rate_value(ex, name)
+        if len(values) == 2 and values["Remaining"] > values["Limit"]:  # type: ignore[operator]
+            yield (f"X-RateLimit-Remaining-{window} {values['Remaining']} exceeds "
+                   f"X-RateLimit-Limit-{window} {values['Limit']}")

@@ -1,0 +1,1 @@
+"""Booga conformance suite (booga-using-the-api.txt). Fixtures come from the apiconform plugin."""

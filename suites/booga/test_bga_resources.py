@@ -1,0 +1,56 @@
+"""Resources carry the documented fields; every body is JSON with a JSON Content-Type."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from apiconform.checks.booga import file_violations, files_in, json_body
+from apiconform.context import Context
+from apiconform.exchange import Exchange
+from apiconform.probes_booga import first_page, get_list, item_path, list_path, results, sample_id
+from apiconform.sweep import sweep
+
+
+def is_files_exchange(ctx: Context, ex: Exchange) -> bool:
+    """A success answer from the target's own list or item path (not chat, not the schema)."""
+    from urllib.parse import urlsplit
+
+    if ex.status is None or not 200 <= ex.status < 300 or ex.request.method.upper() == "DELETE":
+        return False
+    path = urlsplit(ex.request.url).path
+    head, _, tail = item_path(ctx, "\0").partition("\0")
+    item = re.compile(re.escape(head) + r"[^/]+" + re.escape(tail) + "$")
+    return path.endswith(list_path(ctx)) or bool(item.search(path))
+
+
+@pytest.mark.rule("BGA-RESOURCE-FIELDS")
+def test_files_carry_documented_fields(ctx: Context) -> None:
+    page = first_page(ctx)
+    items = results(page)
+    ctx.expect(items, "the first page holds no file: the fields cannot be checked", page)
+    ident, _ = sample_id(ctx)
+    one = ctx.get(item_path(ctx, ident), note="one file")
+    ctx.expect(one.status == 200, f"GET of a listed file's id answered {one.status}", one)
+    for ex in [page, one, *[g for g in sweep(ctx) if is_files_exchange(ctx, g)]]:
+        for where, obj in files_in(json_body(ex)):
+            problems = file_violations(obj, where)
+            ctx.expect(not problems, "; ".join(problems[:3]), ex)
+
+
+@pytest.mark.rule("BGA-RESPONSE-JSON")
+def test_bodies_are_json(ctx: Context) -> None:
+    ident, page = sample_id(ctx)
+    probes = [
+        page,
+        ctx.get(item_path(ctx, ident), note="one file"),
+        ctx.get(item_path(ctx, ident), accept_encoding="gzip", note="one file, gzip accepted"),
+        ctx.get(list_path(ctx), auth=None, note="error: no credentials"),
+        ctx.get(item_path(ctx, str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))),
+                note="error: unknown id"),
+        get_list(ctx, "possibly an error: limit=abc", limit="abc"),
+    ]
+    for ex in [*probes, *sweep(ctx)]:
+        ctx.check(ex)
