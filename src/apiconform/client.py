@@ -8,30 +8,46 @@ that a lying or truncated gzip stream is evidence rather than silently accepted 
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from apiconform.errors import BudgetExhausted, ConfigError, TransportFault
+from apiconform.errors import BudgetExhausted, ConfigError, Incomplete, TransportFault
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.pacing import Pacer
 from apiconform.redact import REDACTOR, Redactor
 from apiconform.target import Timeouts, is_loopback_host
 
 USER_AGENT = "apiconform/0.1 (conformance kit)"
-MAX_429_RETRIES = 3
+# Retries of one request after a 429: only idempotent methods, and only a few times.
+MAX_429_RETRIES = 2
+IDEMPOTENT = frozenset({"GET", "HEAD"})
+# h11's terse messages, said so that a reader of the report knows what the server did.
+KNOWN_ERRORS = {
+    "Receive buffer too long": "response headers larger than the HTTP parser's limit (enormous headers)",
+    "Server disconnected without sending a response.": "the server closed the connection without answering",
+}
+# After this many 429s in a row on ordinary traffic the target is throttling the kit: every
+# later request is refused locally (rule -> error) instead of adding to the customer's quota.
+THROTTLED_AFTER = 4
+# Transport failures in a row (to the target's own origin) after which the target counts as
+# unreachable: fewer if it has never answered at all, so a dead target ends a run in seconds.
+UNREACHABLE_FIRST = 3
+UNREACHABLE_AFTER = 6
 
 
 @dataclass(frozen=True)
 class Credential:
     label: str  # primary, b, scoped, ...
-    value: str
+    value: str = field(repr=False)  # a repr lands in tracebacks and hypothesis output
 
     def headers(self, style: str = "bearer") -> dict[str, str]:
         if style == "bearer":
@@ -65,9 +81,12 @@ class Recorder:
     current: list[Exchange] = field(default_factory=list)
     methods: Counter[tuple[str, str]] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
+    # (method, url, status or None) of every request in order: replay and determinism checks.
+    sequence: list[tuple[str, str, int | None]] = field(default_factory=list)
 
     def record(self, exchange: Exchange, path: str) -> None:
         self.current.append(exchange)
+        self.sequence.append((exchange.request.method, exchange.request.url, exchange.status))
         self.methods[(exchange.request.method, path)] += 1
         if exchange.response is not None:
             self.statuses[exchange.response.status] += 1
@@ -79,8 +98,12 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
-def decode_body(raw: bytes, encoding: str | None) -> tuple[bytes, str | None]:
-    """Undo Content-Encoding; (body, error). A gzip stream must reach its end marker."""
+def decode_body(raw: bytes, encoding: str | None, limit: int | None = None) -> tuple[bytes, str | None]:
+    """Undo Content-Encoding; (body, error). A gzip stream must reach its end marker.
+
+    With `limit`, decoding stops after `limit + 1` bytes (a small gzip bomb must not take the
+    kit's memory); the caller sees the longer body and marks it truncated.
+    """
     enc = (encoding or "").strip().lower()
     if enc in ("", "identity"):
         return raw, None
@@ -88,7 +111,13 @@ def decode_body(raw: bytes, encoding: str | None) -> tuple[bytes, str | None]:
         wbits = 16 + zlib.MAX_WBITS if enc != "deflate" else zlib.MAX_WBITS
         decoder = zlib.decompressobj(wbits)
         try:
-            body = decoder.decompress(raw) + decoder.flush()
+            if limit is None:
+                body = decoder.decompress(raw) + decoder.flush()
+            else:
+                body = decoder.decompress(raw, limit + 1)
+                if len(body) > limit:
+                    return body, None
+                body += decoder.flush()
         except zlib.error as exc:
             return raw, f"Content-Encoding: {enc} claimed but the body does not decode ({exc})"
         if not decoder.eof:
@@ -97,7 +126,24 @@ def decode_body(raw: bytes, encoding: str | None) -> tuple[bytes, str | None]:
     return raw, f"Content-Encoding {enc!r} is not one the kit asked for"
 
 
+@dataclass
+class _Raw:
+    """What came off the wire for one request, before the kit decodes anything."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    truncated: bool
+
+
 class Client:
+    """Sends requests for the suites. The safety rules live here, not in the tests.
+
+    A test that wants to see a 429 (deliberate exhaustion) passes `retry_429=False` and
+    `pace=False`; on every other request a 429 is backed off and retried (idempotent methods
+    only), and one that cannot be retried ends the rule as `error`, never as a `fail`.
+    """
+
     def __init__(
         self,
         base_url: str,
@@ -111,7 +157,6 @@ class Client:
         max_body_bytes: int = 5 * 1024 * 1024,
         allow_insecure_http: bool = False,
         in_process: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = _origin(self.base_url)
@@ -123,11 +168,20 @@ class Client:
         self.max_body_bytes = max_body_bytes
         self.allow_insecure_http = allow_insecure_http
         self.in_process = in_process
-        self.sleep = sleep
+        # A real socket can stall inside a single read for ever (a server dripping a byte a
+        # second never trips httpx's per-read timeout), so network requests run in a worker
+        # thread that is abandoned at the total deadline. An in-process app is the kit's own.
+        self.threaded = transport is None
+        self.unreachable: str | None = None  # why the target counts as unreachable
+        self.throttled: str | None = None  # why the kit stopped sending (429 after 429)
+        self._faults_in_a_row = 0
+        self._answered = False
+        self._429_in_a_row = 0
+        self.unexpected_429 = 0  # 429s on ordinary traffic (pacing should keep this at 0)
         t = self.timeouts
         self._http = httpx.Client(
             transport=transport,
-            follow_redirects=False,  # never carry credentials along a redirect
+            follow_redirects=False,  # never carry credentials along a redirect: a 3xx is evidence
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
             trust_env=False,  # no proxies or netrc credentials picked up from the environment
         )
@@ -171,12 +225,18 @@ class Client:
         pace: bool = True,
         allow_fault: bool = False,
     ) -> Exchange:
-        """Send one request (plus bounded 429 retries for GET); returns the recorded exchange.
+        """Send one request (plus bounded 429 retries for GET/HEAD); returns the recorded exchange.
 
         A transport failure raises `TransportFault` unless `allow_fault`, in which case the
-        exchange comes back with `error` set and no response.
+        exchange comes back with `error` set and no response. An unexpected 429 that cannot
+        be retried, a spent budget, an unreachable or throttling target raise `Incomplete`.
         """
+        method = method.upper()
         url = self.url(path_or_url)
+        if self.unreachable:
+            raise TransportFault(f"not sent: the target is unreachable ({self.unreachable})")
+        if self.throttled:
+            raise Incomplete(f"not sent: the target is throttling the kit ({self.throttled})")
         hdrs: dict[str, str] = {"User-Agent": USER_AGENT, "Accept": "application/json",
                                 "Accept-Encoding": accept_encoding}
         if credential is not None:
@@ -184,12 +244,10 @@ class Client:
             hdrs.update(credential.headers(auth_style))
         if headers:
             hdrs.update(headers)
-        # Callers may remove a default header by passing it with an empty-string marker.
+        # Callers remove a default header by passing None as its value.
         hdrs = {k: v for k, v in hdrs.items() if v is not None}
         if json_body is not None:
-            import json as _json
-
-            content = _json.dumps(json_body).encode()
+            content = json.dumps(json_body).encode()
             hdrs.setdefault("Content-Type", "application/json")
         key = credential.label if credential else "anonymous"
         attempts = 0
@@ -197,17 +255,27 @@ class Client:
             if pace:
                 self.pacer.before(key)
             exchange = self._send_once(method, url, params, hdrs, content, note, allow_fault, key)
-            status = exchange.status
-            retryable = method in ("GET", "HEAD") and retry_429 and status == 429
-            if not retryable or attempts >= MAX_429_RETRIES:
+            if exchange.status != 429 or not retry_429:
+                if exchange.response is not None and retry_429:
+                    self._429_in_a_row = 0
                 return exchange
-            attempts += 1
             assert exchange.response is not None
+            self._429_in_a_row += 1
+            self.unexpected_429 += 1
             delay = self.pacer.observe(key, 429, _lower_headers(exchange.response.headers))
-            wait = delay if delay is not None else min(2.0**attempts, 30.0)
+            if self._429_in_a_row >= THROTTLED_AFTER:
+                self.throttled = f"{self._429_in_a_row} responses in a row were 429 Too Many Requests"
+                raise Incomplete(f"rate limited: {self.throttled}; the kit stops sending", exchange)
+            if method not in IDEMPOTENT:
+                raise Incomplete(f"rate limited: 429 to {method}, which the kit never retries", exchange)
+            if attempts >= MAX_429_RETRIES:
+                raise Incomplete(f"rate limited: still 429 after {attempts} retries", exchange)
+            wait = delay if delay is not None else min(2.0 ** (attempts + 1), 30.0)
             if wait > self.pacer.max_wait:
-                return exchange
-            self.sleep(wait)
+                raise Incomplete(f"rate limited: the server asks to wait {wait:.0f}s, more than the cap "
+                                 f"of {self.pacer.max_wait:.0f}s (max_wait_seconds)", exchange)
+            attempts += 1
+            self.pacer.wait(wait, f"429 Too Many Requests, retry {attempts} of {MAX_429_RETRIES}")
 
     def get(self, path_or_url: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path_or_url, **kwargs)
@@ -234,37 +302,88 @@ class Client:
         exchange = Exchange(request=recorded, note=note)
         self.pacer.sent(key)
         started = time.monotonic()
+        raw: _Raw | None = None
         try:
-            response = self._http.send(request, stream=True)
-            try:
-                raw, truncated = self._read_capped(response, started)
-            finally:
-                response.close()
+            raw = self._fetch_with_deadline(request, started)
         except TransportFault as exc:
             exchange.error = str(exc)
         except httpx.TimeoutException as exc:
             exchange.error = f"timed out ({type(exc).__name__})"
         except httpx.HTTPError as exc:
-            exchange.error = f"{type(exc).__name__}: {self.redactor.text(str(exc)) or 'connection failed'}"
-        if exchange.error is not None:
-            self.recorder.record(exchange, urlsplit(url).path)
+            text = self.redactor.text(str(exc)) or "connection failed"
+            exchange.error = f"{type(exc).__name__}: {KNOWN_ERRORS.get(text, text)}"
+        except (OSError, ValueError) as exc:  # e.g. a header line that is not latin-1
+            exchange.error = f"{type(exc).__name__}: {self.redactor.text(str(exc))}"
+        path = urlsplit(url).path
+        if raw is None:
+            self.recorder.record(exchange, path)
+            self._count_fault(url, exchange.error or "")
             if allow_fault:
                 return exchange
             raise TransportFault(f"{method} {self.redactor.text(url)}: {exchange.error}", exchange)
-        resp_headers = [(k, v) for k, v in response.headers.multi_items()]
-        body, decode_error = decode_body(raw, response.headers.get("content-encoding"))
+        if self.same_origin(url):
+            self._faults_in_a_row, self._answered = 0, True
+        body, decode_error = decode_body(raw.body, _lower_headers(raw.headers).get("content-encoding"),
+                                          self.max_body_bytes)
+        if raw.truncated and decode_error and body is not raw.body:
+            decode_error = None  # the kit stopped reading: a short stream is its own doing
         exchange.response = RecordedResponse(
-            status=response.status_code,
-            headers=resp_headers,
+            status=raw.status,
+            headers=raw.headers,
             body=body[: self.max_body_bytes],
             elapsed=time.monotonic() - started,
-            raw_size=len(raw),
-            truncated=truncated,
+            raw_size=len(raw.body),
+            truncated=raw.truncated or len(body) > self.max_body_bytes,
             decode_error=decode_error,
         )
-        self.pacer.observe(key, response.status_code, _lower_headers(resp_headers))
-        self.recorder.record(exchange, urlsplit(url).path)
+        self.pacer.observe(key, raw.status, _lower_headers(raw.headers))
+        self.recorder.record(exchange, path)
         return exchange
+
+    def _count_fault(self, url: str, error: str) -> None:
+        if not self.same_origin(url):
+            return  # e.g. the plain-http probe of an https target: expected to fail
+        self._faults_in_a_row += 1
+        limit = UNREACHABLE_AFTER if self._answered else UNREACHABLE_FIRST
+        if self._faults_in_a_row >= limit:
+            self.unreachable = f"{self._faults_in_a_row} requests in a row failed, the last: " \
+                               f"{self.redactor.text(error)}"
+
+    def _fetch_with_deadline(self, request: httpx.Request, started: float) -> _Raw:
+        if not self.threaded:
+            return self._fetch(request, started)
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["raw"] = self._fetch(request, started, box)
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=work, name="apiconform-request", daemon=True)
+        worker.start()
+        worker.join(self.timeouts.total)
+        if worker.is_alive():
+            # Abandon the worker; closing the response (once headers are in) ends its read.
+            response = box.get("response")
+            if response is not None:
+                threading.Thread(target=response.close, daemon=True).start()
+            raise TransportFault(f"no complete response within the total deadline of "
+                                 f"{self.timeouts.total:g}s")
+        if "error" in box:
+            raise box["error"]
+        raw: _Raw = box["raw"]
+        return raw
+
+    def _fetch(self, request: httpx.Request, started: float, box: dict[str, Any] | None = None) -> _Raw:
+        response = self._http.send(request, stream=True)
+        if box is not None:
+            box["response"] = response
+        try:
+            body, truncated = self._read_capped(response, started)
+        finally:
+            response.close()
+        return _Raw(response.status_code, list(response.headers.multi_items()), body, truncated)
 
     def _read_capped(self, response: httpx.Response, started: float) -> tuple[bytes, bool]:
         chunks: list[bytes] = []
@@ -273,8 +392,10 @@ class Client:
             chunks.append(chunk)
             size += len(chunk)
             if time.monotonic() - started > self.timeouts.total:
-                raise TransportFault(f"response not complete after {self.timeouts.total:.0f}s (total deadline)")
+                raise TransportFault(f"no complete response within the total deadline of "
+                                     f"{self.timeouts.total:g}s")
             if size > self.max_body_bytes:
+                # Stop reading: closing the response drops the connection, the rest is never read.
                 return b"".join(chunks)[: self.max_body_bytes], True
         return b"".join(chunks), False
 

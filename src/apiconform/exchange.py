@@ -35,6 +35,9 @@ class RecordedRequest:
                 return value
         return None
 
+    def __repr__(self) -> str:
+        return f"RecordedRequest({self.method} {REDACTOR.text(self.url)})"
+
 
 @dataclass
 class RecordedResponse:
@@ -73,6 +76,9 @@ class RecordedResponse:
         msg["content-type"] = value
         charset = msg.get_param("charset")
         return str(charset).lower() if isinstance(charset, str) else None
+
+    def __repr__(self) -> str:
+        return f"RecordedResponse({self.status}, {len(self.body)} bytes)"
 
     @cached_property
     def text(self) -> str:
@@ -133,7 +139,7 @@ class Exchange:
         lines = [f"> {req.method} {red.text(req.url)}"]
         lines += [f"> {k}: {red.header(k, v)}" for k, v in req.headers]
         if req.body:
-            lines.append("> " + red.text(_body_text(req.body, body_chars)))
+            lines.append("> " + _body_text(req.body, body_chars, red))
         if self.response is None:
             lines.append(f"< (no response: {red.text(self.error or 'unknown')})")
             return "\n".join(lines)
@@ -143,10 +149,15 @@ class Exchange:
         if resp.decode_error:
             lines.append(f"< (body did not decode: {resp.decode_error})")
         if resp.body:
-            lines.append("< " + red.text(_body_text(resp.body, body_chars)))
+            lines.append("< " + _body_text(resp.body, body_chars, red))
         return "\n".join(lines)
 
-    def to_dict(self, redactor: Redactor | None = None, body_chars: int = EVIDENCE_BODY_CHARS) -> dict[str, Any]:
+    def __repr__(self) -> str:
+        # Assertion rewriting and hypothesis print reprs: never the raw headers.
+        return f"Exchange({self.summary()})"
+
+    def to_dict(self, redactor: Redactor | None = None,
+                body_chars: int = EVIDENCE_BODY_CHARS) -> dict[str, Any]:
         red = redactor or REDACTOR
         req = self.request
         out: dict[str, Any] = {
@@ -154,7 +165,7 @@ class Exchange:
                 "method": req.method,
                 "url": red.text(req.url),
                 "headers": {k: red.header(k, v) for k, v in req.headers},
-                "body": red.text(_body_text(req.body, body_chars)) if req.body else None,
+                "body": _body_text(req.body, body_chars, red) if req.body else None,
             },
             "response": None,
         }
@@ -167,19 +178,20 @@ class Exchange:
             out["response"] = {
                 "status": resp.status,
                 "headers": {k: red.header(k, v) for k, v in resp.headers},
-                "body": red.text(_body_text(resp.body, body_chars)),
+                "body": _body_text(resp.body, body_chars, red),
                 "body_bytes": len(resp.body),
                 "elapsed_ms": round(resp.elapsed * 1000, 1),
             }
             if resp.decode_error:
-                out["response"]["decode_error"] = resp.decode_error
+                out["response"]["decode_error"] = red.text(resp.decode_error)
             if resp.truncated:
                 out["response"]["truncated"] = True
         return out
 
 
-def _body_text(body: bytes, limit: int) -> str:
-    text = body.decode("utf-8", errors="replace")
+def _body_text(body: bytes, limit: int, redactor: Redactor) -> str:
+    # Redact before cutting: a cut through a secret would leave a prefix nothing matches.
+    text = redactor.text(body.decode("utf-8", errors="replace"))
     if len(text) > limit:
         return text[:limit] + f"… [{len(text) - limit} more characters]"
     return text

@@ -23,7 +23,8 @@ class InProcessTransport(httpx.BaseTransport):
         # Hand back the raw bytes (aread() would undo Content-Encoding and leave the header):
         # the client decodes Content-Encoding itself.
         body = b"".join([chunk async for chunk in response.aiter_raw()])
-        return httpx.Response(response.status_code, headers=response.headers.raw, stream=httpx.ByteStream(body))
+        return httpx.Response(response.status_code, headers=response.headers.raw,
+                              stream=httpx.ByteStream(body))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         return self._loop.run_until_complete(self._call(request))

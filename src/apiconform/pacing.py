@@ -1,8 +1,10 @@
 """Pacing from rate-limit headers, so that a normal run never provokes a 429.
 
 The kit keeps its own sliding-window count of what it sent with each key and reads what
-the server says (`X-RateLimit-{Limit,Remaining}-{Minute,Hour}`, IETF `RateLimit*`,
-`Retry-After`). Before each request it waits when either says the window is nearly spent.
+the server says (`X-RateLimit-{Limit,Remaining}-{Minute,Hour}`, IETF `RateLimit`,
+`RateLimit-Remaining`/`RateLimit-Reset`, `Retry-After`). Before each request it waits when
+either says the window is nearly spent. Clock and sleep are injectable so that tests run
+hours of virtual time in milliseconds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from apiconform.errors import Incomplete
 WINDOWS = {"Minute": 60.0, "Hour": 3600.0}
 # Requests held back from each window: leaves room for other clients of the same key.
 RESERVE = 2
+# Added to every computed wait: the server's clock and window edges are not ours.
+MARGIN = 1.0
+# When a server says "remaining 0" without saying when its window resets.
+DEFAULT_RESET = 60.0
+# A reset value this large is an epoch timestamp (GitHub style), not a number of seconds.
+EPOCH_THRESHOLD = 1_000_000_000
 
 
 def _int(value: str | None) -> int | None:
@@ -31,6 +39,7 @@ def _int(value: str | None) -> int | None:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` (delta-seconds or HTTP date); None if unusable."""
     if not value:
         return None
     value = value.strip()
@@ -38,18 +47,33 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
-_IETF_ITEM = re.compile(r"(limit|remaining|reset|r|t)\s*=\s*(\d+)", re.IGNORECASE)
+def _reset_seconds(value: int | None) -> float | None:
+    if value is None:
+        return None
+    if value >= EPOCH_THRESHOLD:
+        return max(0.0, value - time.time())
+    return float(max(0, value))
+
+
+_IETF_ITEM = re.compile(r"\b(limit|remaining|reset|r|t)\s*=\s*(\d+)", re.IGNORECASE)
 
 
 def parse_ietf_ratelimit(headers: dict[str, str]) -> tuple[int | None, float | None]:
-    """(remaining, reset seconds) from `RateLimit` / `RateLimit-Remaining` / `RateLimit-Reset`."""
+    """(remaining, reset seconds) from `RateLimit` / `RateLimit-Remaining` / `RateLimit-Reset`
+    (and the common `X-RateLimit-Remaining` / `X-RateLimit-Reset`)."""
     remaining = _int(headers.get("ratelimit-remaining"))
+    if remaining is None:
+        remaining = _int(headers.get("x-ratelimit-remaining"))
     reset = _int(headers.get("ratelimit-reset"))
+    if reset is None:
+        reset = _int(headers.get("x-ratelimit-reset"))
     combined = headers.get("ratelimit")
     if combined:
         for key, value in _IETF_ITEM.findall(combined):
@@ -58,7 +82,7 @@ def parse_ietf_ratelimit(headers: dict[str, str]) -> tuple[int | None, float | N
                 remaining = int(value)
             elif k in ("reset", "t"):
                 reset = int(value)
-    return remaining, float(reset) if reset is not None else None
+    return remaining, _reset_seconds(reset)
 
 
 @dataclass
@@ -66,7 +90,7 @@ class _KeyState:
     sent: dict[str, deque[float]] = field(default_factory=lambda: {w: deque() for w in WINDOWS})
     limit: dict[str, int] = field(default_factory=dict)
     remaining: dict[str, int] = field(default_factory=dict)
-    seen_at: float = 0.0
+    seen_at: float = 0.0  # when `remaining` was last reported
     not_before: float = 0.0  # from Retry-After / IETF reset
 
 
@@ -98,22 +122,27 @@ class Pacer:
             best, why = st.not_before - now, "the server asked to retry later"
         for window, span in WINDOWS.items():
             sent = st.sent[window]
-            while sent and now - sent[0] >= span:
+            while sent and now - sent[0] >= span + MARGIN:
                 sent.popleft()
             limit = st.limit.get(window)
             remaining = st.remaining.get(window)
             wait = 0.0
-            if limit is not None and len(sent) >= max(1, limit - RESERVE) and sent:
-                wait = sent[0] + span - now
+            # Our own count: never more than limit - RESERVE in any window-long interval, which
+            # keeps under the limit whether the server's window slides or is fixed.
+            if limit is not None and sent and len(sent) >= max(1, limit - RESERVE):
+                wait = sent[0] + span + MARGIN - now
+            # What the server says (it also counts other clients of the key): when nearly
+            # spent, wait a full window from the report; every request it counted by then
+            # has left its window, sliding or fixed.
             if remaining is not None and remaining <= RESERVE:
-                # The server's window may be fixed and not aligned with ours: wait until
-                # a full window has passed since it told us, unless our own count frees earlier.
-                wait = max(wait, min(st.seen_at + span, (sent[0] + span) if sent else st.seen_at + span) - now)
+                wait = max(wait, st.seen_at + span + MARGIN - now)
             if wait > best:
-                best, why = wait, f"{window.lower()} window nearly spent (remaining {remaining}, limit {limit})"
+                best = wait
+                why = f"{window.lower()} window nearly spent (remaining {remaining}, limit {limit})"
         return max(0.0, best), why
 
     def before(self, key: str) -> None:
+        """Wait until a request with `key` is within the limits; Incomplete if past the cap."""
         if not self.enabled:
             return
         wait, why = self.delay_for(key)
@@ -121,11 +150,16 @@ class Pacer:
             return
         if wait > self.max_wait:
             raise Incomplete(f"rate limit: would have to wait {wait:.0f}s ({why}), more than the cap of "
-                             f"{self.max_wait:.0f}s")
+                             f"{self.max_wait:.0f}s (max_wait_seconds)")
+        self.wait(wait, why)
+
+    def wait(self, seconds: float, why: str) -> None:
+        if seconds <= 0:
+            return
         if self.progress:
-            self.progress(f"pacing: waiting {wait:.1f}s ({why})")
-        self.sleep(wait)
-        self.waited += wait
+            self.progress(f"pacing: waiting {seconds:.1f}s ({why})")
+        self.sleep(seconds)
+        self.waited += seconds
 
     def sent(self, key: str) -> None:
         st = self._state(key)
@@ -134,10 +168,11 @@ class Pacer:
             st.sent[window].append(now)
 
     def observe(self, key: str, status: int, headers: dict[str, str]) -> float | None:
-        """Update from a response; returns the server's requested delay for a 429, if any."""
+        """Update from a response (lower-cased header names); for a 429 (or a 503 with
+        Retry-After) returns the server's requested delay, if it gave one."""
         st = self._state(key)
         now = self.clock()
-        st.seen_at = now
+        seen = False
         for window in WINDOWS:
             limit = _int(headers.get(f"x-ratelimit-limit-{window.lower()}"))
             remaining = _int(headers.get(f"x-ratelimit-remaining-{window.lower()}"))
@@ -145,9 +180,13 @@ class Pacer:
                 st.limit[window] = limit
             if remaining is not None:
                 st.remaining[window] = remaining
+                seen = True
+        if seen:
+            st.seen_at = now
         ietf_remaining, ietf_reset = parse_ietf_ratelimit(headers)
-        if ietf_remaining is not None and ietf_remaining <= RESERVE and ietf_reset is not None:
-            st.not_before = max(st.not_before, now + ietf_reset)
+        if ietf_remaining is not None and ietf_remaining <= RESERVE:
+            reset = ietf_reset if ietf_reset is not None else DEFAULT_RESET
+            st.not_before = max(st.not_before, now + reset + (MARGIN if ietf_remaining <= 0 else 0.0))
         retry_after = parse_retry_after(headers.get("retry-after"))
         if status == 429 or (status == 503 and retry_after is not None):
             delay = retry_after if retry_after is not None else ietf_reset

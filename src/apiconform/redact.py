@@ -18,6 +18,21 @@ MASK = "[REDACTED]"
 SECRET_HEADERS = {"authorization", "x-api-key", "proxy-authorization", "cookie", "set-cookie"}
 
 
+def _b64_cores(raw: bytes) -> set[str]:
+    """The part of any base64 text that encodes `raw`, whatever its offset in the encoded data
+    (a Basic-auth "user:secret" blob, a JWT-like wrapper): one core per alignment mod 3."""
+    cores: set[str] = set()
+    for encoder in (base64.b64encode, base64.urlsafe_b64encode):
+        for offset in range(3):
+            encoded = encoder(b"\0" * offset + raw).decode("ascii")
+            start = 4 if offset else 0  # the first group mixes in unknown preceding bytes
+            end = ((offset + len(raw)) // 3) * 4  # the last partial group mixes in what follows
+            core = encoded[start:end]
+            if len(core) >= 8:
+                cores.add(core)
+    return cores
+
+
 def _forms(secret: str) -> set[str]:
     forms = {secret, quote(secret, safe=""), quote_plus(secret), quote(secret)}
     raw = secret.encode("utf-8", "surrogatepass")
@@ -25,10 +40,7 @@ def _forms(secret: str) -> set[str]:
         encoded = encoder(raw).decode("ascii")
         forms.add(encoded)
         forms.add(encoded.rstrip("="))
-    # Basic auth style blobs "user:secret" / "secret:" are caught by the base64 of the
-    # secret only when aligned; add the common shapes explicitly.
-    for blob in (f"{secret}:", f":{secret}"):
-        forms.add(base64.b64encode(blob.encode()).decode("ascii").rstrip("="))
+    forms |= _b64_cores(raw)
     return {f for f in forms if len(f) >= 4}
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 import random
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from apiconform import mocks
@@ -45,6 +48,35 @@ class Options:
     mutant: str | None = None
     rules: list[str] = field(default_factory=list)
     progress: bool = False
+    waivers_file: str | None = None  # waivers.py: accepted, dated exceptions for audits
+
+
+@dataclass
+class Harness:
+    """Test-only injection into the runs opened while it is installed (see `harness()`).
+
+    `runner.run` goes through pytest's command line, so objects cannot travel in `Options`;
+    the kit's own tests install one of these instead. Never set by the CLI.
+    """
+
+    app: Any = None  # an ASGI app served in-process instead of the embedded mock or the network
+    transport: Any = None  # an httpx transport, instead of the network
+    clock: Callable[[], float] | None = None  # the pacer's clock (virtual time)
+    sleep: Callable[[float], None] | None = None  # the pacer's sleep (advances virtual time)
+    clients: list[Client] = field(default_factory=list)  # every client opened, for inspection
+
+
+HARNESS: Harness | None = None
+
+
+@contextmanager
+def harness(**kwargs: Any) -> Iterator[Harness]:
+    global HARNESS
+    previous, HARNESS = HARNESS, Harness(**kwargs)
+    try:
+        yield HARNESS
+    finally:
+        HARNESS = previous
 
 
 def utc_now() -> str:
@@ -89,11 +121,12 @@ def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[s
             raise ConfigError("--mutant applies only to the embedded mock (no --base-url)")
         assert base_url is not None
         target.base_url = validate_base_url(base_url)
-        env = {"primary": target.token_env, "b": target.token_b_env, "scoped": target.scoped_token_env}
+        env: dict[str, str | None] = {"primary": target.token_env, "b": target.token_b_env,
+                                      "scoped": target.scoped_token_env}
         for label, var in env.items():
-            value = os.environ.get(var) if var else None
-            if value:
-                creds[label] = Credential(label, value.strip())
+            secret = os.environ.get(var) if var else None
+            if secret:
+                creds[label] = Credential(label, secret.strip())
         if "primary" not in creds:
             raise ConfigError(f"set {target.token_env} to the key or token of the target "
                               "(credentials are read from the environment only)")
@@ -111,20 +144,31 @@ def open_profile(profile: str, options: Options) -> ProfileSession:
     target, creds, embedded = resolve_target(profile, options)
     seed = DEFAULT_SEED if options.seed is None else options.seed
     transport = None
-    if embedded:
+    hooks = HARNESS or Harness()
+    if hooks.app is not None:
+        transport = InProcessTransport(hooks.app)
+    elif hooks.transport is not None:
+        transport = hooks.transport
+    elif embedded:
         transport = InProcessTransport(mocks.create_app(profile, options.mutant))
     assert target.base_url is not None
+    pacer = Pacer(max_wait=target.max_wait_seconds, progress=progress_line if options.progress else None)
+    if hooks.clock is not None:
+        pacer.clock = hooks.clock
+    if hooks.sleep is not None:
+        pacer.sleep = hooks.sleep
     client = Client(
         target.base_url,
         transport=transport,
         budget=Budget(target.max_requests),
-        pacer=Pacer(max_wait=target.max_wait_seconds, progress=progress_line if options.progress else None),
+        pacer=pacer,
         recorder=Recorder(),
         timeouts=target.timeouts,
         max_body_bytes=target.max_body_bytes,
         allow_insecure_http=target.allow_insecure_http,
         in_process=embedded,
     )
+    hooks.clients.append(client)
     context = Context(
         profile=profile,
         target=target,

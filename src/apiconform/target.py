@@ -40,6 +40,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         },
         # Fields holding timestamps besides any field ending in `_at`.
         "timestamp_fields": ["timestamp"],
+        # Schemathesis-generated GETs per run (sweep.py); a `[sweep]` section overrides it.
+        "sweep": {"max_cases": 25},
     },
     "booga": {
         "paths": {
@@ -58,6 +60,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         # a key lacking the scope for the list endpoint (its env variable names it)
         "scoped_request": {"method": "GET", "path": "/api/files/"},
         "write_payload": {"name": "apiconform-probe.txt", "content_type": "text/plain", "size": 12},
+        # Schemathesis-generated GETs per run (sweep.py): about half a minute of a 60/minute key.
+        "sweep": {"max_cases": 30},
     },
 }
 

@@ -1,0 +1,79 @@
+"""Whole runs against independently written misbehaving servers (tests/servers/, 127.0.0.1 only).
+
+Each must end in bounded time with exit 1 (a rule failed) or 3 (incomplete), a readable
+report.json, a one-line reason per undecided or failed rule, and no traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from tests.servers import behaviours as b
+from tests.servers.clock import FakeClock
+from tests.servers.raw import Behaviour, RawServer, closed_port
+from tests.servers.runs import assert_readable_verdicts, profiles_with_suites, read_report, target_file
+
+from apiconform.runner import run
+from apiconform.session import Options, harness
+
+TOKEN = "live-token-5d2c9b7e41"
+
+# name -> (behaviour, expected exit codes, a phrase some reason must contain)
+CASES: dict[str, tuple[Behaviour, set[int], str]] = {
+    "hanging": (b.hang, {3}, "timed out"),
+    "dripping-headers": (b.drip(0.05), {3}, "total deadline"),
+    "dripping-body": (b.drip_body(0.05), {3}, "total deadline"),
+    "resetting": (b.reset, {3}, "unreachable"),
+    "closing-silently": (b.close_silently, {3}, "without answering"),
+    "lying-gzip": (b.gzip_lie, {1}, ""),
+    "cut-gzip": (b.gzip_cut, {1}, ""),
+    "invalid-utf8": (b.body(b'{"data": {"id": "\xff\xfe"}}'), {1}, ""),
+    "truncated-json": (b.body(b'{"data": {"id": '), {1}, ""),
+    "html": (b.body(b"<html><body>502 Bad Gateway</body></html>", "text/html"), {1}, ""),
+    "enormous-body": (b.enormous_body, {1}, ""),
+    "enormous-headers": (b.enormous_headers, {3}, "enormous headers"),
+    "5xx": (b.status(503), {1}, ""),
+    "throttling": (b.status(429), {3}, "throttling"),
+    "retry-after-a-day": (b.status(429, headers=[("Retry-After", "86400")]), {3}, "more than the cap"),
+}
+# Booga runs cost more requests: a representative subset keeps the file fast.
+BOOGA_CASES = {"resetting", "lying-gzip", "5xx", "throttling"}
+MATRIX = [(p, c) for p in profiles_with_suites() for c in CASES if p == "boomerang" or c in BOOGA_CASES]
+
+
+@pytest.mark.parametrize(("profile", "case"), MATRIX, ids=[f"{p}:{c}" for p, c in MATRIX])
+def test_misbehaving_server_ends_in_a_verdict(profile: str, case: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    behaviour, exits, phrase = CASES[case]
+    monkeypatch.setenv("APICONFORM_TOKEN", TOKEN)
+    clock = FakeClock()  # back-off waits in virtual time; deadlines stay real
+    started = time.monotonic()
+    with RawServer(behaviour) as server, harness(sleep=clock.sleep, clock=clock.now):
+        outcome = run(profile, Options(base_url=server.url, target_file=target_file(tmp_path),
+                                       report_dir=str(tmp_path / "r")))
+    elapsed = time.monotonic() - started
+    assert outcome.exit_code in exits, (outcome.exit_code, outcome.message)
+    assert elapsed < 20, f"{case} took {elapsed:.1f}s"
+    report = read_report(tmp_path / "r")
+    assert_readable_verdicts(report)
+    assert report["requests_sent"] > 0
+    if phrase:
+        assert any(phrase in r["reason"] for r in report["rules"]), [r["reason"] for r in report["rules"]]
+    if case == "throttling":
+        assert report["requests_sent"] <= 10 and sum(clock.sleeps) < 120
+
+
+@pytest.mark.parametrize("profile", profiles_with_suites())
+def test_unreachable_target_exits_3_within_seconds(profile: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APICONFORM_TOKEN", TOKEN)
+    started = time.monotonic()
+    outcome = run(profile, Options(base_url=f"http://127.0.0.1:{closed_port()}", report_dir=str(tmp_path)))
+    assert outcome.exit_code == 3
+    assert time.monotonic() - started < 10
+    report = read_report(tmp_path)
+    assert report["verdict"] == "incomplete" and report["requests_sent"] <= 3
+    assert all(r["verdict"] in ("error", "skip") for r in report["rules"])
+    assert any("unreachable" in r["reason"] for r in report["rules"])
