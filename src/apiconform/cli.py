@@ -1,4 +1,4 @@
-"""The `apiconform` command: run, serve, rules, mutants (see README for the contract)."""
+"""The `apiconform` command: run, serve, rules, mutants, diff (see README for the contract)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn, cast
 
 from apiconform import __version__
 from apiconform.catalog import PROFILES, load_catalog
@@ -16,14 +17,15 @@ EXIT_USAGE = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep our prefix
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep our prefix
         self.print_usage(sys.stderr)
         print(f"apiconform: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="apiconform", description="Conformance kit for the Booga and Boomerang API conventions.")
+    parser = _Parser(prog="apiconform",
+                     description="Conformance kit for the Booga and Boomerang API conventions.")
     parser.add_argument("--version", action="version", version=f"apiconform {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -41,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mutant", metavar="NAME", help="embedded mock only: break one rule")
     run.add_argument("--rules", metavar="IDS", help="comma-separated rule ids to run (default: all)")
     run.add_argument("--no-reports", action="store_true", help="write no report files")
+    run.add_argument("--waivers", metavar="FILE",
+                     help="TOML/YAML waivers (rule, reason, expires YYYY-MM-DD): a current waiver reports "
+                          "that rule's failure as `waived` and does not fail the run")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.add_argument("--verbose", action="store_true", help="pytest's own output too")
 
@@ -56,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     mut = sub.add_parser("mutants", help="list the reference mock's mutants")
     mut.add_argument("profile", nargs="?", choices=PROFILES)
+
+    diff = sub.add_parser("diff", help="compare two report.json files rule by rule (exit 1 on a regression)")
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
+    diff.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     return parser
 
 
@@ -76,6 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         mutant=args.mutant,
         rules=[r.strip() for r in (args.rules or "").split(",") if r.strip()],
         progress=not args.quiet,
+        waivers_file=args.waivers,
     )
     return main_run(args.profile, options, verbose=args.verbose)
 
@@ -88,6 +99,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = mocks.create_app(args.profile, args.mutant, enforce_https=False)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit TCP_NODELAY: without it keep-alive requests wait ~40 ms on Nagle.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((args.host, args.port))
     except OSError as exc:
@@ -100,7 +113,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         var = {"primary": "APICONFORM_TOKEN", "b": "APICONFORM_TOKEN_B"}.get(label)
         print(f"credential {label}: {value}" + (f"   (export {var}={value})" if var else ""))
     sys.stdout.flush()
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    config = uvicorn.Config(cast(Any, app), log_level="warning", lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -140,9 +153,23 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from apiconform.report.diff import RENDERERS, ReportError, diff_reports, load_report
+
+    try:
+        old, new = load_report(args.old), load_report(args.new)
+    except ReportError as exc:
+        print(f"apiconform: diff: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = diff_reports(old, new)
+    print(RENDERERS[args.format](result))
+    return result.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "serve": cmd_serve, "rules": cmd_rules, "mutants": cmd_mutants}
+    handlers = {"run": cmd_run, "serve": cmd_serve, "rules": cmd_rules, "mutants": cmd_mutants,
+                "diff": cmd_diff}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

@@ -27,6 +27,7 @@ from apiconform.exchange import Exchange
 from apiconform.redact import REDACTOR
 from apiconform.results import RuleResult, RunResult
 from apiconform.session import Options, ProfileSession, open_profile, progress_line, utc_now
+from apiconform.waivers import Waiver, apply_waivers, load_waivers
 
 STATE = pytest.StashKey["ApiconformState"]()
 
@@ -65,12 +66,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="embedded mock only: break one rule (see `apiconform mutants PROFILE`)")
     group.addoption("--rules", dest="apiconform_rules", default=None,
                     help="comma-separated rule ids to run (default: all)")
+    group.addoption("--waivers", dest="apiconform_waivers", default=None, metavar="FILE",
+                    help="TOML/YAML file of waivers (rule, reason, expires): a current one turns "
+                         "that rule's fail into `waived`")
     group.addoption("--apiconform-progress", dest="apiconform_progress", action="store_true",
                     help="print a progress line per test on stderr (used by `apiconform run`)")
 
 
 class ApiconformState:
     def __init__(self, config: pytest.Config) -> None:
+        self.config = config
         opt = config.option
         self.options = Options(
             base_url=getattr(opt, "base_url", None) or None,
@@ -85,7 +90,9 @@ class ApiconformState:
             mutant=opt.apiconform_mutant,
             rules=[r.strip() for r in (opt.apiconform_rules or "").split(",") if r.strip()],
             progress=opt.apiconform_progress,
+            waivers_file=opt.apiconform_waivers,
         )
+        self.waivers: list[Waiver] = []
         self.profiles: dict[str, ProfileSession] = {}
         self.results: dict[str, dict[str, RuleResult]] = {}
         self.total_items = 0
@@ -96,7 +103,19 @@ class ApiconformState:
     def session(self, profile: str) -> ProfileSession:
         if profile not in self.profiles:
             self.profiles[profile] = open_profile(profile, self.options)
+            if self.options.progress:
+                self.profiles[profile].context.client.pacer.progress = self.progress
         return self.profiles[profile]
+
+    def progress(self, message: str) -> None:
+        """A progress line from inside a test (pacing waits): past pytest's output capture,
+        which would otherwise swallow it until the test ends."""
+        capman = self.config.pluginmanager.getplugin("capturemanager")
+        if capman is None:
+            progress_line(message)
+            return
+        with capman.global_and_fixture_disabled():
+            progress_line(message)
 
 
 def rule_of(item: pytest.Item) -> Rule | None:
@@ -160,6 +179,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     try:
         for profile in sorted(profiles):
             state.session(profile)  # validates the configuration before any request
+        if state.options.waivers_file and profiles:
+            state.waivers = load_waivers(state.options.waivers_file)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from exc
     state.total_items = sum(1 for it in items if rule_of(it) is not None)
@@ -177,8 +198,15 @@ def ctx(request: pytest.FixtureRequest) -> Any:
     context.notes = []
     context.rng = random.Random(f"{context.seed}:{rule.id}")
     context.client.recorder.current = []
-    if context.client.budget.exhausted:
-        raise Incomplete(f"request budget of {context.client.budget.limit} requests was spent before this rule")
+    client = context.client
+    # Decided without a request: the rest of a run against a dead, throttling or spent
+    # target ends fast, each rule an `error` with the reason.
+    if client.budget.exhausted:
+        raise Incomplete(f"request budget of {client.budget.limit} requests was spent before this rule")
+    if client.unreachable:
+        raise Incomplete(f"not run: the target is unreachable ({client.unreachable})")
+    if client.throttled:
+        raise Incomplete(f"not run: the target is throttling the kit ({client.throttled})")
     return context
 
 
@@ -280,6 +308,8 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
                 # A catalog rule with no collected test cannot be claimed as checked.
                 ordered.append(RuleResult(rule=rule, verdict="error", reason="no test of this rule was run"))
         run.results = ordered
+        run.waivers_file = state.options.waivers_file
+        apply_waivers(run, state.waivers)
         client = profile.context.client
         run.requests_sent = client.budget.sent
         run.methods = client.recorder.methods

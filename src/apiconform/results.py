@@ -10,6 +10,10 @@ from apiconform.catalog import Rule
 from apiconform.exchange import Exchange
 
 VERDICTS = ("pass", "fail", "skip", "error")
+# A failing rule covered by a current waiver (waivers.py): reported as such, never as pass,
+# but it does not fail the run.
+WAIVED = "waived"
+ALL_VERDICTS = (*VERDICTS, WAIVED)
 # Worst first: a rule checked by several tests takes the worst of their verdicts.
 _SEVERITY = {"fail": 3, "error": 2, "pass": 1, "skip": 0}
 MAX_EVIDENCE = 4
@@ -25,6 +29,9 @@ class RuleResult:
     tests: list[str] = field(default_factory=list)
     duration: float = 0.0
     requests: int = 0
+    # The waiver entry that matched this rule, if any: {rule, reason, expires, status} where
+    # status is applied | expired | unused (see waivers.apply_waivers).
+    waiver: dict[str, str] | None = None
     _outcomes: list[str] = field(default_factory=list)
 
     def add_outcome(self, test: str, verdict: str, reason: str, evidence: list[Exchange]) -> None:
@@ -58,15 +65,17 @@ class RunResult:
     exhaust_rate_limit: bool = False
     mutant: str | None = None
     paced_seconds: float = 0.0
+    waivers_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
         counts = Counter(r.verdict for r in self.results)
-        return {v: counts.get(v, 0) for v in (*VERDICTS, "waived") if v in VERDICTS or counts.get(v)}
+        return {v: counts.get(v, 0) for v in ALL_VERDICTS if v in VERDICTS or counts.get(v)}
 
     @property
     def verdict(self) -> str:
+        # `waived` counts like `pass` here: the waiver is the auditor's accepted exception.
         verdicts = {r.verdict for r in self.results}
         if "fail" in verdicts:
             return "fail"

@@ -14,6 +14,7 @@ from apiconform.locations import suites_dir
 from apiconform.plugin import RUNS, STATE
 from apiconform.results import RunResult
 from apiconform.session import Options, resolve_target
+from apiconform.waivers import load_waivers
 
 
 @dataclass
@@ -71,6 +72,8 @@ def pytest_args(profile: str, options: Options, verbose: bool = False) -> list[s
         args += ["--rules", ",".join(options.rules)]
     if options.progress:
         args.append("--apiconform-progress")
+    if options.waivers_file:
+        args += ["--waivers", options.waivers_file]
     return args
 
 
@@ -78,6 +81,8 @@ def run(profile: str, options: Options, *, verbose: bool = False) -> RunOutcome:
     """Run one profile's suite; never raises for target misbehaviour (that is a verdict)."""
     try:
         resolve_target(profile, options)  # exit 2 with a clear message before any request
+        if options.waivers_file:
+            load_waivers(options.waivers_file)
     except ConfigError as exc:
         return RunOutcome(exit_code=2, message=str(exc))
     bridge = _Bridge()

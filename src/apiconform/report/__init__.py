@@ -1,4 +1,4 @@
-"""Report artifacts of a run: report.json, junit.xml, report.html (and the console summary)."""
+"""Report artifacts of a run: report.json, junit.xml, report.html, summary.md (and the console summary)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from apiconform.report.html import render_html
 from apiconform.report.json_report import build_report, write_json
 from apiconform.report.junit import render_junit
+from apiconform.report.markdown import render_markdown
 from apiconform.results import RunResult
 
 
@@ -26,4 +27,5 @@ def write_reports(run: RunResult, report_dir: str | Path | None, per_profile: bo
     write_json(report, folder / "report.json")
     (folder / "junit.xml").write_text(render_junit(report), encoding="utf-8")
     (folder / "report.html").write_text(render_html(report), encoding="utf-8")
+    (folder / "summary.md").write_text(render_markdown(report), encoding="utf-8")
     return folder

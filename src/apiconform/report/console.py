@@ -17,6 +17,10 @@ def render_summary(run: RunResult, report_dir: Path | None = None) -> str:
         line = f"{MARKS.get(result.verdict, result.verdict):<6}{result.rule.id:<{width}}  {result.rule.title}"
         if result.verdict != "pass" and result.reason:
             line += f"\n{'':6}{'':{width}}  -> {result.reason}"
+        if result.waiver:
+            # Every waiver's effect is shown, so stale and expired ones get noticed.
+            w = result.waiver
+            line += f"\n{'':6}{'':{width}}  waiver ({w['status']}): {w['reason']} (until {w['expires']})"
         lines.append(line)
     counts = ", ".join(f"{n} {v}" for v, n in run.counts.items())
     lines.append("")
@@ -24,5 +28,5 @@ def render_summary(run: RunResult, report_dir: Path | None = None) -> str:
                  f"{run.duration:.1f}s, seed {run.seed}, target {run.base_url}"
                  + (f", mutant {run.mutant}" if run.mutant else "") + ")")
     if report_dir is not None:
-        lines.append(f"reports: {report_dir}/report.json, junit.xml, report.html")
+        lines.append(f"reports: {report_dir}/report.json, junit.xml, report.html, summary.md")
     return REDACTOR.text("\n".join(lines))

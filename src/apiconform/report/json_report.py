@@ -11,6 +11,8 @@ from apiconform.redact import REDACTOR
 from apiconform.results import RunResult
 
 SCHEMA_VERSION = "1"
+# Methods that cannot change the target's state (RFC 9110 safe methods).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def build_report(run: RunResult) -> dict[str, Any]:
@@ -32,6 +34,8 @@ def build_report(run: RunResult) -> dict[str, Any]:
             "duration_ms": round(result.duration * 1000, 1),
             "requests": result.requests,
             "evidence": [ex.to_dict(red) for ex in result.evidence],
+            # {rule, reason, expires, status: applied|expired|unused} when a waiver names the rule.
+            "waiver": red.value(result.waiver) if result.waiver else None,
         })
     methods = sorted(run.methods.items())
     report: dict[str, Any] = {
@@ -51,10 +55,13 @@ def build_report(run: RunResult) -> dict[str, Any]:
         "safety": {
             "allow_writes": run.allow_writes,
             "exhaust_rate_limit": run.exhaust_rate_limit,
-            "read_only": not any(m not in ("GET", "HEAD") for (m, _), _n in methods)
-            if not run.allow_writes else False,
+            # What was sent, not what was permitted: a run with --allow-writes that sent no
+            # write was still read-only, and the list below shows every method and path.
+            "read_only": all(m in SAFE_METHODS for (m, _), _n in methods),
+            "writes_allowed": run.allow_writes,
             "methods_sent": [{"method": m, "path": red.text(p), "count": n} for (m, p), n in methods],
         },
+        "waivers_file": red.text(run.waivers_file) if run.waivers_file else None,
         "status_counts": {str(k): v for k, v in sorted(run.statuses.items())},
         "rules": rules,
     }

@@ -1,39 +1,85 @@
-"""junit.xml: one testcase per rule, named by rule id, for CI test-report parsers."""
+"""junit.xml: exactly one testcase per rule, named "RULE-ID title", for CI test-report parsers.
+
+Mapping: fail -> <failure>, error -> <error>, skip -> <skipped>, waived -> <skipped> whose
+message starts "waived:" (CI parsers know no fourth state, and a waived rule must not read
+as a pass). The count attributes are computed from the testcases themselves, so they agree.
+"""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
+
+# Characters XML 1.0 cannot carry even escaped; a response body may hold them.
+_INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _clean(text: object) -> str:
+    return _INVALID_XML.sub("\ufffd", str(text))
+
+
+def waiver_text(rule: dict[str, Any]) -> str:
+    waiver = rule.get("waiver") or {}
+    return f"waived: {waiver.get('reason', '')} (until {waiver.get('expires', '?')})"
+
+
+def _details(rule: dict[str, Any]) -> str:
+    lines = [rule["reason"] or rule["verdict"], "",
+             f"rule {rule['id']} ({rule['level']}): “{rule['clause']}”"]
+    if rule.get("assumption"):
+        lines.append(f"assumption: {rule['assumption']}")
+    for note in rule.get("notes") or []:
+        lines.append(f"note: {note}")
+    for ex in rule.get("evidence") or []:
+        req, resp = ex["request"], ex.get("response")
+        outcome = resp["status"] if resp else f"no response ({ex.get('error', '')})"
+        lines.append(f"evidence: {req['method']} {req['url']} -> {outcome}")
+    return "\n".join(lines)
 
 
 def render_junit(report: dict[str, Any]) -> str:
     rules = report["rules"]
-    counts = report["counts"]
-    suite = ET.Element(
-        "testsuite",
-        name=f"apiconform.{report['profile']}",
-        tests=str(len(rules)),
-        failures=str(counts.get("fail", 0)),
-        errors=str(counts.get("error", 0)),
-        skipped=str(counts.get("skip", 0) + counts.get("waived", 0)),
-        time=f"{report['duration_s']:.3f}",
-        timestamp=report["started_at"],
-    )
+    profile = report["profile"]
+    suite = ET.Element("testsuite", name=f"apiconform.{profile}")
     props = ET.SubElement(suite, "properties")
-    for name, value in (("seed", report["seed"]), ("base_url", report["target"]["base_url"]),
-                        ("verdict", report["verdict"]), ("requests_sent", report["requests_sent"])):
-        ET.SubElement(props, "property", name=name, value=str(value))
+    for name, value in (("profile", profile), ("seed", report["seed"]),
+                        ("base_url", report["target"]["base_url"]), ("mode", report["target"].get("mode")),
+                        ("verdict", report["verdict"]), ("requests_sent", report["requests_sent"]),
+                        ("tool_version", report["tool"]["version"])):
+        ET.SubElement(props, "property", name=name, value=_clean(value))
+    tally = {"failures": 0, "errors": 0, "skipped": 0}
     for rule in rules:
-        case = ET.SubElement(suite, "testcase", classname=report["profile"],
-                             name=f"{rule['id']} {rule['title']}", time=f"{rule['duration_ms'] / 1000:.3f}")
-        body = f'{rule["reason"]}\n\nrule: "{rule["clause"]}"'
-        if rule["verdict"] == "fail":
-            ET.SubElement(case, "failure", message=rule["reason"] or "failed", type="RuleViolation").text = body
-        elif rule["verdict"] == "error":
-            ET.SubElement(case, "error", message=rule["reason"] or "error", type="Incomplete").text = body
-        elif rule["verdict"] in ("skip", "waived"):
-            ET.SubElement(case, "skipped", message=rule["reason"] or rule["verdict"])
-    suites = ET.Element("testsuites", name="apiconform")
+        case = ET.SubElement(suite, "testcase", classname=profile,
+                             name=_clean(f"{rule['id']} {rule['title']}"),
+                             time=f"{rule.get('duration_ms', 0) / 1000:.3f}")
+        verdict = rule["verdict"]
+        if verdict == "fail":
+            tally["failures"] += 1
+            node = ET.SubElement(case, "failure", message=_clean(rule["reason"] or "failed"),
+                                 type="RuleViolation")
+            node.text = _clean(_details(rule))
+        elif verdict == "error":
+            tally["errors"] += 1
+            node = ET.SubElement(case, "error", message=_clean(rule["reason"] or "error"), type="Incomplete")
+            node.text = _clean(_details(rule))
+        elif verdict == "waived":
+            tally["skipped"] += 1
+            node = ET.SubElement(case, "skipped", message=_clean(waiver_text(rule)))
+            node.text = _clean(_details(rule))  # the failure it covers stays readable
+        elif verdict == "skip":
+            tally["skipped"] += 1
+            ET.SubElement(case, "skipped", message=_clean(rule["reason"] or "skipped"))
+        elif rule.get("notes"):
+            ET.SubElement(case, "system-out").text = _clean("\n".join(f"note: {n}" for n in rule["notes"]))
+    suite.set("tests", str(len(rules)))
+    for key, value in tally.items():
+        suite.set(key, str(value))
+    suite.set("time", f"{report['duration_s']:.3f}")
+    suite.set("timestamp", report["started_at"])
+    suites = ET.Element("testsuites", name="apiconform", tests=str(len(rules)),
+                        failures=str(tally["failures"]), errors=str(tally["errors"]),
+                        skipped=str(tally["skipped"]), time=f"{report['duration_s']:.3f}")
     suites.append(suite)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
