@@ -16,8 +16,8 @@ import re
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from apiconform.runner import run
 from apiconform.session import Options
