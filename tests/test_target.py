@@ -70,3 +70,4 @@ def test_live_target_without_token_exits_2(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("APICONFORM_TOKEN", raising=False)
     assert main(["run", "boomerang", "--base-url", "https://api.example.com", "--no-reports"]) == 2
     assert "APICONFORM_TOKEN" in capsys.readouterr().err
+

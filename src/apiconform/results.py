@@ -41,7 +41,9 @@ class RuleResult:
             self.verdict = verdict
             self.reason = reason
             self.evidence = evidence[:MAX_EVIDENCE]
-        elif verdict == self.verdict and verdict in ("fail", "error") and reason:
+        elif verdict == self.verdict and verdict in ("fail", "error") and reason \
+                and reason not in self.reason.split("; "):
+            # Several tests of one rule failing for the same cause read as one reason.
             self.reason = f"{self.reason}; {reason}" if self.reason else reason
         if self.verdict == "pass" and not self.evidence:
             self.evidence = evidence[:2]
