@@ -21,7 +21,7 @@ import pytest
 from apiconform import mocks
 from apiconform.catalog import load_catalog
 from apiconform.runner import RunOutcome, run
-from apiconform.session import Options
+from apiconform.session import Options, harness
 
 TOKEN = mocks.credentials("boomerang")["primary"]
 CREATED = 1_700_000_000_000
@@ -132,9 +132,10 @@ class Variant:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
 
 
-def run_variant(monkeypatch: pytest.MonkeyPatch, app: Variant, **options: Any) -> RunOutcome:
-    monkeypatch.setattr(mocks, "create_app", lambda *args, **kwargs: app)
-    return run("boomerang", Options(write_reports=False, **options))
+def run_variant(app: Variant, **options: Any) -> RunOutcome:
+    """The suite against `app` in-process, in place of the embedded reference mock."""
+    with harness(app=app):
+        return run("boomerang", Options(write_reports=False, **options))
 
 
 def verdicts(outcome: RunOutcome) -> dict[str, tuple[str, str]]:
@@ -152,8 +153,8 @@ CONFORMANT: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("knobs", list(CONFORMANT.values()), ids=list(CONFORMANT))
-def test_conformant_variant_passes_every_rule(monkeypatch: pytest.MonkeyPatch, knobs: dict[str, Any]) -> None:
-    outcome = run_variant(monkeypatch, Variant(**knobs))
+def test_conformant_variant_passes_every_rule(knobs: dict[str, Any]) -> None:
+    outcome = run_variant(Variant(**knobs))
     found = verdicts(outcome)
     assert set(found) == set(load_catalog("boomerang").ids)
     not_passed = {k: v for k, v in found.items() if v[0] != "pass"}
@@ -169,7 +170,7 @@ BROKEN: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("rule", list(BROKEN), ids=list(BROKEN))
-def test_broken_variant_fails_its_rule_only(monkeypatch: pytest.MonkeyPatch, rule: str) -> None:
+def test_broken_variant_fails_its_rule_only(rule: str) -> None:
     app = Variant(**BROKEN[rule])
     if rule == "BMR-TRANSPORT-HTTPS":
         # A plain-HTTP listener that trusts its network: serves without asking for the token.
@@ -181,7 +182,7 @@ def test_broken_variant_fails_its_rule_only(monkeypatch: pytest.MonkeyPatch, rul
             return inner(m, s, p, q, h, b)
 
         app.route = trusting  # type: ignore[method-assign,assignment]
-    found = verdicts(run_variant(monkeypatch, app))
+    found = verdicts(run_variant(app))
     failed = {k for k, v in found.items() if v[0] == "fail"}
     # http_status "401" (text) is an ERROR-FIELDS violation; ERROR-HTTP-STATUS compares values.
     allowed = {"BMR-ERROR-HTTP-STATUS"} if rule == "BMR-ERROR-FIELDS" else set()
