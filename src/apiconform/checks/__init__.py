@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from apiconform.exchange import Exchange
 
@@ -47,6 +48,23 @@ def is_success(ex: Exchange) -> bool:
 
 def is_error(ex: Exchange) -> bool:
     return ex.response is not None and not 200 <= ex.response.status < 300
+
+
+def is_get(ex: Exchange) -> bool:
+    return ex.request.method.upper() == "GET"
+
+
+def json_body(ex: Exchange) -> Any:
+    """The parsed body, or None when there is none or it is not JSON (another rule's business)."""
+    if ex.response is None or not ex.response.is_json:
+        return None
+    return ex.response.json()
+
+
+def json_object(ex: Exchange) -> dict[str, Any] | None:
+    """The response body as a JSON object, or None when it is not one (another rule's business)."""
+    body = json_body(ex)
+    return body if isinstance(body, dict) else None
 
 
 def check(rule_id: str, *, applies: Applies = has_response) -> Callable[[CheckFn], CheckFn]:

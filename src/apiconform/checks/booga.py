@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from apiconform.checks import check
+from apiconform.checks import check, is_get, is_success, json_body, json_object
 from apiconform.exchange import Exchange
 
 MAX_LIMIT = 100
@@ -33,32 +33,12 @@ _DEFAULT_ITEM = re.compile(r"/api/files/[^/]+/$")
 
 
 # -- small readers ----------------------------------------------------------------------------
-def json_body(ex: Exchange) -> Any:
-    """The parsed body, or None when there is none or it is not JSON (another rule's business)."""
-    if ex.response is None or not ex.response.body or not ex.response.is_json:
-        return None
-    return ex.response.json()
-
-
-def json_object(ex: Exchange) -> dict[str, Any] | None:
-    body = json_body(ex)
-    return body if isinstance(body, dict) else None
-
-
 def query_of(url: str) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
 
 
 def path_of(url: str) -> str:
     return urlsplit(url).path
-
-
-def is_get(ex: Exchange) -> bool:
-    return ex.request.method.upper() == "GET"
-
-
-def is_success(ex: Exchange) -> bool:
-    return ex.response is not None and 200 <= ex.response.status < 300
 
 
 def parse_iso(value: Any) -> datetime | None:

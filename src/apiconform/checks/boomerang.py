@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from jsonschema import Draft202012Validator
 
-from apiconform.checks import check
+from apiconform.checks import check, is_get, json_object
 from apiconform.exchange import Exchange
 from apiconform.locations import fixtures_dir
 
@@ -30,10 +30,6 @@ DEFAULT_TIMESTAMP_FIELDS = ("timestamp",)
 
 
 # -- predicates ----------------------------------------------------------------------------
-def is_get(ex: Exchange) -> bool:
-    return ex.request.method.upper() == "GET"
-
-
 def is_success_get(ex: Exchange) -> bool:
     return ex.response is not None and is_get(ex) and 200 <= ex.response.status < 300
 
@@ -41,14 +37,6 @@ def is_success_get(ex: Exchange) -> bool:
 def is_error_response(ex: Exchange) -> bool:
     """A 4xx/5xx answer to anything but HEAD (a HEAD answer has no body by definition)."""
     return ex.response is not None and ex.response.status >= 400 and ex.request.method.upper() != "HEAD"
-
-
-def json_object(ex: Exchange) -> dict[str, Any] | None:
-    """The response body as a JSON object, or None when it is not one (another rule's business)."""
-    if ex.response is None or not ex.response.is_json:
-        return None
-    body = ex.response.json()
-    return body if isinstance(body, dict) else None
 
 
 def parsed_body(ex: Exchange) -> Any:
