@@ -39,6 +39,9 @@ class Rule:
     assumption: str | None = None
     requires: tuple[str, ...] = ()
     note: str | None = None
+    # Rules whose breaking can also fail this one (its test needs what they guarantee): the one
+    # dependency a single-rule breaker may drag along. Everything else must stay unaffected.
+    depends_on: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -50,6 +53,7 @@ class Rule:
             "release": self.release,
             "assumption": self.assumption,
             "requires": list(self.requires),
+            "depends_on": list(self.depends_on),
         }
 
 
@@ -98,13 +102,23 @@ def load_catalog(profile: str) -> Catalog:
                 assumption=entry.get("assumption"),
                 requires=requires,
                 note=entry.get("note"),
+                depends_on=tuple(entry.get("depends_on") or ()),
             )
         )
     ids = [r.id for r in rules]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         raise ValueError(f"{path}: duplicate rule ids {sorted(dupes)}")
+    for rule in rules:
+        unknown_deps = [d for d in rule.depends_on if d not in ids or d == rule.id]
+        if unknown_deps:
+            raise ValueError(f"{path}: rule {rule.id} depends on unknown rules {unknown_deps}")
     return Catalog(profile=profile, document=raw["document"], title=raw["title"], rules=tuple(rules))
+
+
+def dependents(rule: Rule) -> set[str]:
+    """Rules of the same catalog that may fail along with `rule` (they declare depends_on it)."""
+    return {r.id for r in load_catalog(rule.profile).rules if rule.id in r.depends_on}
 
 
 def find_rule(rule_id: str) -> Rule:

@@ -101,9 +101,13 @@ class Context:
     def check(self, exchange: Exchange, rule_id: str | None = None) -> None:
         """Hold one exchange to every registered check of the rule (default: the running one)."""
         rid = rule_id or (self.rule.id if self.rule else "")
-        found = checks.violations(rid, exchange)
-        if found:
-            self.fail("; ".join(found), exchange)
+        with checks.configured(self.target.settings):
+            found = checks.findings(rid, exchange)
+        for remark in (m for m in found if isinstance(m, checks.Remark)):
+            self.note(remark)
+        problems = [m for m in found if not isinstance(m, checks.Remark)]
+        if problems:
+            self.fail("; ".join(problems), exchange)
 
     def note(self, message: str) -> None:
         """A remark for the report (e.g. a recommendation not followed): never a failure."""

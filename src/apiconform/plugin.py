@@ -24,6 +24,7 @@ from hypothesis import core as hypothesis_core
 from apiconform.catalog import Rule, find_rule
 from apiconform.errors import ConfigError, Incomplete, RuleViolation
 from apiconform.exchange import Exchange
+from apiconform.judge import judge_run
 from apiconform.redact import REDACTOR
 from apiconform.results import RuleResult, RunResult
 from apiconform.session import Options, ProfileSession, open_profile, progress_line, utc_now
@@ -95,6 +96,8 @@ class ApiconformState:
         self.waivers: list[Waiver] = []
         self.profiles: dict[str, ProfileSession] = {}
         self.results: dict[str, dict[str, RuleResult]] = {}
+        # Every exchange of the run per profile, in order: judged as a whole at the end (judge.py).
+        self.exchanges: dict[str, list[Exchange]] = {}
         self.total_items = 0
         self.done_items = 0
         self.started = time.monotonic()
@@ -288,6 +291,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             result.notes.append(REDACTOR.text(str(note)))
     result.duration += call.duration
     result.requests += len(context.client.recorder.current)
+    result.judged = result.requests
+    state.exchanges.setdefault(rule.profile, []).extend(context.client.recorder.current)
+    context.client.recorder.current = []  # recorded once, even if a later phase reports again
     state.done_items += 1
     if state.options.progress:
         progress_line(f"[{state.done_items:>3}/{state.total_items}] {verdict:<5} {rule.id}  "
@@ -308,6 +314,10 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
                 # A catalog rule with no collected test cannot be claimed as checked.
                 ordered.append(RuleResult(rule=rule, verdict="error", reason="no test of this rule was run"))
         run.results = ordered
+        context = profile.context
+        judge_run(name, results, state.exchanges.get(name, []),
+                  lambda ex, client=context.client: client.same_origin(ex.request.url),  # type: ignore[misc]
+                  context.target.settings)
         run.waivers_file = state.options.waivers_file
         apply_waivers(run, state.waivers)
         client = profile.context.client

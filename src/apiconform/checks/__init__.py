@@ -9,11 +9,18 @@ hold every response to the same documented conventions:
     def error_has_fields(ex):
         ...
         yield "error body lacks trace_id"
+
+A check may also yield a `Remark`: something unusual that the document allows (a note in the
+report, never a failure). Checks that need the target's own names (a renamed query parameter,
+the list path of a target file) read them from `settings()`, which the runner sets for the
+run; outside a run they see the profile defaults of DESIGN.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +39,32 @@ class RegisteredCheck:
 
 
 REGISTRY: dict[str, list[RegisteredCheck]] = {}
+_SETTINGS: ContextVar[Mapping[str, Any] | None] = ContextVar("apiconform_check_settings", default=None)
+
+
+class Remark(str):
+    """A message a check yields for behaviour the document allows but that is worth saying."""
+
+
+def settings() -> Mapping[str, Any]:
+    """The running target's settings (TargetConfig.settings); empty outside a run."""
+    return _SETTINGS.get() or {}
+
+
+@contextmanager
+def configured(values: Mapping[str, Any]) -> Iterator[None]:
+    """Checks called inside this block read `values` as the target's settings."""
+    token = _SETTINGS.set(values)
+    try:
+        yield
+    finally:
+        _SETTINGS.reset(token)
+
+
+def setting(section: str, name: str, default: Any) -> Any:
+    """One named value of a settings section (`params`, `paths`, ...), else the default."""
+    value = settings().get(section, {})
+    return value.get(name, default) if isinstance(value, Mapping) else default
 
 
 def always(_: Exchange) -> bool:
@@ -75,14 +108,37 @@ def check(rule_id: str, *, applies: Applies = has_response) -> Callable[[CheckFn
     return register
 
 
-def violations(rule_id: str, exchange: Exchange) -> list[str]:
-    """Messages for every registered check of `rule_id` that `exchange` breaks."""
+def findings(rule_id: str, exchange: Exchange) -> list[str]:
+    """Every message of every registered check of `rule_id` for `exchange`: violations and
+    `Remark`s alike (tell them apart with isinstance)."""
     _load_profiles()
     found: list[str] = []
     for registered in REGISTRY.get(rule_id, []):
         if registered.applies(exchange):
             found.extend(registered.func(exchange))
     return found
+
+
+def violations(rule_id: str, exchange: Exchange) -> list[str]:
+    """Messages for every registered check of `rule_id` that `exchange` breaks."""
+    return [m for m in findings(rule_id, exchange) if not isinstance(m, Remark)]
+
+
+def remarks(rule_id: str, exchange: Exchange) -> list[str]:
+    """Remarks (allowed but unusual behaviour) of the rule's checks for `exchange`."""
+    return [m for m in findings(rule_id, exchange) if isinstance(m, Remark)]
+
+
+def applies(rule_id: str, exchange: Exchange) -> bool:
+    """Whether any registered check of the rule judges this exchange."""
+    _load_profiles()
+    return any(r.applies(exchange) for r in REGISTRY.get(rule_id, []))
+
+
+def checked_rules(prefix: str = "") -> list[str]:
+    """Ids of the rules that have registered checks (optionally of one profile)."""
+    _load_profiles()
+    return sorted(r for r in REGISTRY if r.startswith(prefix) and REGISTRY[r])
 
 
 def all_violations(exchange: Exchange, prefix: str = "") -> Iterator[tuple[str, str]]:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from apiconform.checks import check, is_get, is_success, json_body, json_object
+from apiconform.checks import check, is_get, is_success, json_body, json_object, setting
 from apiconform.exchange import Exchange
 
 MAX_LIMIT = 100
@@ -29,7 +29,7 @@ ERROR_STATUSES = (401, 403, 404, 405, 429)
 FILE_FIELDS = ("id", "name", "size", "content_type", "created_at", "updated_at")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _DEFAULT_LIST = "/api/files/"
-_DEFAULT_ITEM = re.compile(r"/api/files/[^/]+/$")
+_DEFAULT_ITEM = "/api/files/{id}/"
 
 
 # -- small readers ----------------------------------------------------------------------------
@@ -94,14 +94,21 @@ def files_in(body: Any) -> list[tuple[str, Any]]:
     return []
 
 
-def _default_file_response(ex: Exchange) -> bool:
+def is_files_path(path: str) -> bool:
+    """The target's file list or item path (DESIGN.md's layout, or the target file's)."""
+    list_path = str(setting("paths", "list", _DEFAULT_LIST))
+    head, _, tail = str(setting("paths", "item", _DEFAULT_ITEM)).partition("{id}")
+    item = re.compile(re.escape(head) + r"[^/]+" + re.escape(tail) + "$")
+    return path.endswith(list_path) or bool(item.search(path))
+
+
+def _file_response(ex: Exchange) -> bool:
     if not is_success(ex) or ex.request.method.upper() not in ("GET", "POST", "PUT", "PATCH"):
         return False
-    path = path_of(ex.request.url)
-    return path.endswith(_DEFAULT_LIST) or bool(_DEFAULT_ITEM.search(path))
+    return is_files_path(path_of(ex.request.url))
 
 
-@check("BGA-RESOURCE-FIELDS", applies=_default_file_response)
+@check("BGA-RESOURCE-FIELDS", applies=_file_response)
 def files_have_documented_fields(ex: Exchange) -> Iterator[str]:
     for where, obj in files_in(json_body(ex)):
         yield from file_violations(obj, where)
@@ -167,7 +174,7 @@ def page_size(ex: Exchange) -> int | None:
 @check("BGA-LIST-LIMIT", applies=_list_response)
 def page_within_requested_limit(ex: Exchange) -> Iterator[str]:
     size = page_size(ex)
-    raw = query_of(ex.request.url).get("limit")
+    raw = query_of(ex.request.url).get(setting("params", "limit", "limit"))
     if size is None or raw is None or not re.fullmatch(r"[0-9]+", raw):
         return
     if 1 <= int(raw) <= MAX_LIMIT and size > int(raw):
@@ -179,6 +186,35 @@ def page_within_max_limit(ex: Exchange) -> Iterator[str]:
     size = page_size(ex)
     if size is not None and size > MAX_LIMIT:
         yield f"page holds {size} results, more than the maximum limit of {MAX_LIMIT}"
+
+
+def link_violations(ex: Exchange) -> list[str]:
+    """previous null exactly on the first page, next null exactly on the last, on any list page.
+
+    The page's position is the request's offset (0 when absent) and its end is offset plus the
+    results it holds: a page's links must agree with both, whatever limit it was asked for.
+    """
+    body = json_object(ex)
+    if body is None or not isinstance(body.get("results"), list) or not plain_int(body.get("count")):
+        return []  # BGA-LIST-ENVELOPE's business
+    raw = query_of(ex.request.url).get(setting("params", "offset", "offset"), "0")
+    if not re.fullmatch(r"[0-9]+", raw.strip() or "0"):
+        return []  # an offset the server may have read any way: position unknown
+    offset, size, count = int(raw.strip() or "0"), len(body["results"]), body["count"]
+    where = f"the page at offset {offset} ({size} results of {count})"
+    out = []
+    for name, want in (("previous", offset > 0), ("next", offset + size < count)):
+        value = body.get(name)
+        if want and not (isinstance(value, str) and value):
+            out.append(f"{name} is {value!r} on {where}: expected a URL")
+        elif not want and value is not None:
+            out.append(f"{name} is {value!r} on {where}: expected null")
+    return out
+
+
+@check("BGA-LIST-LINKS", applies=_list_response)
+def links_match_position(ex: Exchange) -> Iterator[str]:
+    yield from link_violations(ex)
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -199,13 +235,37 @@ def error_format_violations(ex: Exchange) -> list[str]:
     return out
 
 
-def _documented_error(ex: Exchange) -> bool:
-    return ex.response is not None and ex.response.status in ERROR_STATUSES \
-        and ex.request.method.upper() != "HEAD"
+def _client_error(ex: Exchange) -> bool:
+    return ex.response is not None and 400 <= ex.response.status < 500 and ex.request.method.upper() != "HEAD"
 
 
-@check("BGA-ERROR-FORMAT", applies=_documented_error)
+def is_field_map(body: Any) -> bool:
+    """A 400 body "maps field names to error messages": each value a message, a list of them,
+    or (nested serializers) another such map."""
+    if not isinstance(body, dict) or not body:
+        return False
+    for value in body.values():
+        if isinstance(value, str) and value.strip():
+            continue
+        if isinstance(value, list) and value and all(isinstance(m, str | dict) for m in value):
+            continue
+        if isinstance(value, dict) and is_field_map(value):
+            continue
+        return False
+    return True
+
+
+@check("BGA-ERROR-FORMAT", applies=_client_error)
 def error_has_detail_and_code(ex: Exchange) -> Iterator[str]:
+    # Every 4xx is a structured error body: {detail, code}, or for a 400 the field map. A body
+    # that is not JSON at all is BGA-RESPONSE-JSON's to report, not this rule's.
+    assert ex.response is not None
+    if not ex.response.is_json:
+        return
+    body = ex.response.json()
+    # A body with `detail` is the {detail, code} form (DRF's ParseError, say), so it needs code.
+    if ex.response.status == 400 and isinstance(body, dict) and "detail" not in body and is_field_map(body):
+        return
     yield from error_format_violations(ex)
 
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from jsonschema import Draft202012Validator
 
-from apiconform.checks import check, is_get, json_object
+from apiconform.checks import Remark, check, is_get, json_object, setting, settings
 from apiconform.exchange import Exchange
 from apiconform.locations import fixtures_dir
 
@@ -56,8 +56,17 @@ def request_query(ex: Exchange) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(ex.request.url).query, keep_blank_values=True))
 
 
+def mentions_gzip(header: str | None) -> bool:
+    """Whether an Accept-Encoding value names gzip (or `*`) at all, whatever its q-value."""
+    for part in (header or "").split(","):
+        coding = part.strip().partition(";")[0].strip().lower()
+        if coding in ("gzip", "x-gzip", "*"):
+            return True
+    return False
+
+
 def accepts_gzip(header: str | None) -> bool:
-    """Whether an Accept-Encoding value admits gzip (a q=0 refuses it)."""
+    """Whether an Accept-Encoding value admits gzip (a q=0 refuses it, as HTTP reads it)."""
     for part in (header or "").split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() in ("gzip", "x-gzip", "*"):
@@ -147,14 +156,21 @@ def success_body_is_json(ex: Exchange) -> Iterator[str]:
 
 @check("BMR-GZIP")
 def gzip_only_when_asked_and_decodable(ex: Exchange) -> Iterator[str]:
+    # "May be compressed with gzip if the client sends Accept-Encoding: gzip": gzip to a request
+    # that never named it breaks that; one that named it with q=0 is HTTP's business (common
+    # middleware, Starlette's and Django's among them, ignores q-values), so a remark.
     assert ex.response is not None
     coding = content_coding(ex)
     if coding in ("", "identity"):
         return
     asked = ex.request.header("accept-encoding")
-    if coding in ("gzip", "x-gzip") and not accepts_gzip(asked):
-        yield f"response is Content-Encoding: {coding} but the request sent Accept-Encoding: {asked!r}"
-    elif coding not in ("gzip", "x-gzip"):
+    if coding in ("gzip", "x-gzip"):
+        if not mentions_gzip(asked):
+            yield f"response is Content-Encoding: {coding} but the request sent Accept-Encoding: {asked!r}"
+        elif not accepts_gzip(asked):
+            yield Remark(f"gzip was sent although the request refused it with q=0 ({asked!r}); "
+                         "the document only says gzip may be used when asked for")
+    else:
         yield f"response uses Content-Encoding {coding!r}; the document offers only gzip (asked: {asked!r})"
     if ex.response.decode_error:
         yield ex.response.decode_error
@@ -203,7 +219,7 @@ def paginated_envelope(ex: Exchange) -> Iterator[str]:
 
 @check("BMR-PAGINATION-LIMIT", applies=_paginated)
 def page_within_limit(ex: Exchange) -> Iterator[str]:
-    yield from limit_violations(ex, "limit")
+    yield from limit_violations(ex, setting("params", "limit", "limit"))
 
 
 def limit_violations(ex: Exchange, limit_name: str, max_limit: int = MAX_LIMIT) -> list[str]:
@@ -252,7 +268,24 @@ def timestamp_violations(ex: Exchange, fields: Iterable[str] = DEFAULT_TIMESTAMP
 
 @check("BMR-TIMESTAMPS-EPOCH-MS")
 def timestamps_are_epoch_ms(ex: Exchange) -> Iterator[str]:
-    yield from timestamp_violations(ex)
+    yield from timestamp_violations(ex, settings_timestamp_fields())
+
+
+def settings_timestamp_fields() -> tuple[str, ...]:
+    named = settings().get("timestamp_fields")
+    return tuple(named) if isinstance(named, list | tuple) else DEFAULT_TIMESTAMP_FIELDS
+
+
+# -- server errors ----------------------------------------------------------------------------
+@check("BMR-NO-5XX")
+def no_server_error(ex: Exchange) -> Iterator[str]:
+    # "Requests with malformed query parameters are treated as validation failures": whatever
+    # the kit sends, a 5xx is the server failing, never the documented answer.
+    assert ex.response is not None
+    if ex.response.status >= 500:
+        query = urlsplit(ex.request.url).query
+        yield (f"{ex.request.method} {urlsplit(ex.request.url).path}" + (f"?{query[:120]}" if query else "")
+               + f" answered {ex.response.status}")
 
 
 # -- X-Request-Id ---------------------------------------------------------------------------

@@ -44,6 +44,7 @@ _MUTANTS = [
     ("BMR-PAGINATION-LIMIT", "caps limit at 150 instead of 100 (limit=120 returns 120 items)"),
     ("BMR-PAGINATION-TRAVERSAL", "has_more stays true on the last page"),
     ("BMR-MALFORMED-QUERY", "parses limit/page leniently (1.5 -> 1, abc -> default) instead of 400"),
+    ("BMR-NO-5XX", "an id holding anything but letters, digits, - and _ crashes the lookup (500)"),
     ("BMR-TIMESTAMPS-EPOCH-MS", "timestamps in epoch seconds instead of milliseconds"),
     ("BMR-ERROR-FIELDS", "error bodies lack trace_id"),
     ("BMR-ERROR-HTTP-STATUS", "error bodies always say http_status 400"),
@@ -165,6 +166,8 @@ class BoomerangMock:
         ident = req.arg("id")
         if not ident:
             return self.error(400, "VALIDATION_FAILED", "Query parameter id is required.", {"field": "id"})
+        if self.broken("BMR-NO-5XX") and not re.fullmatch(r"[A-Za-z0-9_-]+", ident):
+            return self.error(500, "INTERNAL", "Unexpected error while looking the resource up.")
         for item in ITEMS:
             if item["id"] == ident:
                 data = self.item(item)

@@ -160,6 +160,8 @@ def _rule_rows(rule: dict[str, Any]) -> str:
     if notes:
         reason += '<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
     section = f" · {_e(rule['section'])}" if rule.get("section") else ""
+    judged = f'<div class="meta">judged {int(rule["judged"])} exchange{"" if rule["judged"] == 1 else "s"}</div>' \
+        if isinstance(rule.get("judged"), int) else ""
     evidence = rule.get("evidence") or []
     ev_row = ""
     if evidence:
@@ -170,7 +172,7 @@ def _rule_rows(rule: dict[str, Any]) -> str:
     return (
         f'<tbody class="rule" id="rule-{_e(rule["id"])}" data-verdict="{_e(verdict)}">'
         f'<tr><td><div class="rid mono">{_e(rule["id"])}</div>'
-        f'<div class="meta">{_e(rule["level"].upper())}{section}</div></td>'
+        f'<div class="meta">{_e(rule["level"].upper())}{section}</div>{judged}</td>'
         f"<td><b>{_e(rule['title'])}</b>{clause}</td>"
         f'<td><span class="badge v-{_e(verdict)}">{_e(verdict)}</span></td>'
         f"<td>{reason}</td></tr>{ev_row}</tbody>"

@@ -33,6 +33,7 @@ def build_report(run: RunResult) -> dict[str, Any]:
             "tests": result.tests,
             "duration_ms": round(result.duration * 1000, 1),
             "requests": result.requests,
+            "judged": result.judged,
             "evidence": [ex.to_dict(red) for ex in result.evidence],
             # {rule, reason, expires, status: applied|expired|unused} when a waiver names the rule.
             "waiver": red.value(result.waiver) if result.waiver else None,

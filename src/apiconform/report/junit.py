@@ -27,6 +27,8 @@ def waiver_text(rule: dict[str, Any]) -> str:
 def _details(rule: dict[str, Any]) -> str:
     lines = [rule["reason"] or rule["verdict"], "",
              f"rule {rule['id']} ({rule['level']}): “{rule['clause']}”"]
+    if isinstance(rule.get("judged"), int):
+        lines.append(f"judged {rule['judged']} exchanges")
     if rule.get("assumption"):
         lines.append(f"assumption: {rule['assumption']}")
     for note in rule.get("notes") or []:

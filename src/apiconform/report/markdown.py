@@ -31,6 +31,10 @@ def _table(rules: list[dict[str, Any]], last: str, cell: Any) -> list[str]:
     return [*lines, ""]
 
 
+def _judged(rule: dict[str, Any]) -> str:
+    return f" (judged {rule['judged']} exchanges)" if isinstance(rule.get("judged"), int) else ""
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     rules = report["rules"]
     verdict = report["verdict"]
@@ -56,7 +60,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"### Failing and erroring rules ({len(problems)})")
         lines.append("")
         lines += _table(problems, "verdict: reason",
-                        lambda r: f"{ICONS[r['verdict']]} **{r['verdict']}**: {md_text(r['reason'])}")
+                        lambda r: f"{ICONS[r['verdict']]} **{r['verdict']}**{_judged(r)}: {md_text(r['reason'])}")
     waived = [r for r in rules if r["verdict"] == "waived"]
     if waived:
         lines.append(f"### Waived failures ({len(waived)})")

@@ -1,0 +1,65 @@
+"""Judging the whole run: every registered check against every exchange it fits.
+
+A test decides which requests to make, but a convention holds for every response: an error
+body in the documented format on a method probe, rate-limit headers on a 201, consistent
+`next`/`previous` on a default page. So after the tests, each rule with per-exchange checks
+is held to every exchange the run recorded on the target's origin, whichever test sent it
+(a probe, a traversal, the schemathesis sweep, an auth or method probe, a write).
+
+A violation found there fails the rule that owns the check, with the first offending
+exchanges as evidence; remarks become notes. Each rule records how many exchanges it judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from apiconform import checks
+from apiconform.exchange import Exchange
+from apiconform.redact import REDACTOR
+from apiconform.results import MAX_EVIDENCE, RuleResult
+
+PREFIXES = {"boomerang": "BMR-", "booga": "BGA-"}
+MAX_REMARKS = 3  # distinct remarks kept per rule: enough to read, bounded on a long run
+
+
+def judge_run(profile: str, results: Mapping[str, RuleResult], exchanges: Iterable[Exchange],
+              on_target: Callable[[Exchange], bool], settings: Mapping[str, Any]) -> None:
+    """Update `results` in place from every exchange of the run (only rules that were run)."""
+    relevant = [ex for ex in exchanges if ex.response is not None and on_target(ex)]
+    with checks.configured(settings):
+        for rule_id in checks.checked_rules(PREFIXES.get(profile, "")):
+            result = results.get(rule_id)
+            if result is None:
+                continue  # not selected in this run (--rules)
+            judge_rule(result, [ex for ex in relevant if checks.applies(rule_id, ex)])
+
+
+def judge_rule(result: RuleResult, applicable: list[Exchange]) -> None:
+    rule_id = result.rule.id
+    offenders: list[tuple[Exchange, list[str]]] = []
+    remarks: list[str] = []
+    for ex in applicable:
+        found = checks.findings(rule_id, ex)
+        problems = [m for m in found if not isinstance(m, checks.Remark)]
+        if problems:
+            offenders.append((ex, problems))
+        for remark in found:
+            if isinstance(remark, checks.Remark) and remark not in remarks:
+                remarks.append(remark)
+    result.judged = max(result.judged, len(applicable))
+    for remark in remarks[:MAX_REMARKS]:
+        if remark not in result.notes:
+            result.notes.append(REDACTOR.text(remark))
+    if not offenders:
+        return
+    share = f"{len(offenders)} of {len(applicable)} exchanges of the run break it"
+    if result.verdict == "fail":
+        # The rule's own test already failed: say how widespread the violation is.
+        result.notes.append(share)
+        return
+    first_ex, first = offenders[0]
+    result.verdict = "fail"
+    result.reason = REDACTOR.text(f"{share}; first, {first_ex.summary()}: {first[0]}")
+    result.evidence = [ex for ex, _ in offenders[:MAX_EVIDENCE]]
