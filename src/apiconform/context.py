@@ -39,6 +39,10 @@ class Context:
     notes: list[str] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     cache: dict[str, Any] = field(default_factory=dict)  # shared probes (e.g. a full traversal)
+    # How the primary credential is sent by default: "bearer" or "api-key". A Booga run switches
+    # to X-API-Key when Bearer is refused, so one broken way of authenticating fails its own
+    # rule and not every other (probes_booga.choose_auth_style).
+    auth_style: str = "bearer"
 
     # -- what the run may do -------------------------------------------------------
     @property
@@ -65,14 +69,20 @@ class Context:
         if need == "scoped_key":
             return "scoped" in self.credentials
         if need.startswith("feature:"):
-            return bool(self.target.settings.get("features", {}).get(need.split(":", 1)[1]))
+            return self.feature(need.split(":", 1)[1])[0] is not None
         raise ValueError(f"unknown requirement {need!r}")
+
+    def feature(self, name: str) -> tuple[Any, str]:
+        """(value, source) of a list filter the target declares, or (None, why not): discovery.py."""
+        from apiconform.discovery import feature
+
+        return feature(self, name)
 
     def require(self, *needs: str) -> None:
         """Skip the running test, with the reason, unless every need is met."""
         for need in needs:
             if not self.has(need):
-                reason = REQUIREMENTS.get(need) or f"the target file does not declare {need.split(':', 1)[1]}"
+                reason = REQUIREMENTS.get(need) or self.feature(need.split(":", 1)[1])[1]
                 pytest.skip(reason)
 
     # -- sending -------------------------------------------------------------------
@@ -85,6 +95,7 @@ class Context:
 
     def request(self, method: str, path_or_url: str, *, auth: str | None = "primary",
                 **kwargs: Any) -> Exchange:
+        kwargs.setdefault("auth_style", self.auth_style)
         return self.client.request(method, path_or_url, credential=self.credential(auth), **kwargs)
 
     def get(self, path_or_url: str, *, auth: str | None = "primary", **kwargs: Any) -> Exchange:

@@ -318,6 +318,8 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
         judge_run(name, results, state.exchanges.get(name, []),
                   lambda ex, client=context.client: client.same_origin(ex.request.url),  # type: ignore[misc]
                   context.target.settings)
+        # Run-level facts the suites found out (e.g. which way of sending the key was used).
+        run.extra.update(context.cache.get("run:extra", {}))
         run.waivers_file = state.options.waivers_file
         apply_waivers(run, state.waivers)
         client = profile.context.client

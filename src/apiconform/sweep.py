@@ -19,10 +19,11 @@ Determinism: cases are drawn with hypothesis seeded from `ctx.seed` and the oper
 no example database and no shrinking, so the same seed gives the same requests, in the same
 order. They are all drawn before the first one is sent: the responses cannot steer them.
 
-The document: Boomerang's is the kit's fixture (the API publishes none); Booga's is the one
-the target serves at `paths.openapi`, falling back to the fixture (with a note) when the
-served one is unusable. A fixture document is laid out like the reference mocks, so the
-target file's path and parameter renames are applied to it.
+The document: a file the user names (`--openapi FILE`, or `openapi` in the target file's
+[target] table) for either profile; else for Booga the one the target serves at
+`paths.openapi` (discovery.py); else the kit's fixture, cut down to the endpoints DESIGN.md
+assumes (never a path only the reference mock has) and laid out as the target file says
+(its path and parameter renames applied), with a note.
 """
 
 from __future__ import annotations
@@ -121,12 +122,11 @@ def sweep(ctx: Context) -> list[Exchange]:
 
 
 def send(ctx: Context, request: PlannedRequest) -> Exchange:
-    return ctx.client.request(
+    return ctx.request(
         request.method,
         request.path,
         params=request.params,
         headers=dict(request.headers),
-        credential=ctx.credentials["primary"],
         note=request.note,
         allow_fault=True,  # one broken case is evidence, not the end of the sweep
     )
@@ -175,20 +175,54 @@ def _outside_any_test(work: Callable[[], T]) -> T:
 
 # -- the document --------------------------------------------------------------------------
 def load_document(ctx: Context) -> dict[str, Any]:
+    named = getattr(ctx.target, "openapi_file", None)
+    if named:
+        return load_openapi_file(named)
     if ctx.profile == "booga":
-        served, problem = _served_document(ctx)
-        if served is not None:
-            return served
-        _note(ctx, f"the generated sweep used the kit's fixture OpenAPI document: the one served at "
-                   f"{ctx.target.path('openapi')} is unusable ({problem})")
+        from apiconform.discovery import discover
+
+        found = discover(ctx)
+        if found.document is not None and _usable(found.document):
+            return found.document
+        problem = found.problem or "it declares no GET operation schemathesis can use"
+        _note(ctx, f"the generated sweep used the kit's own description of the documented endpoints: "
+                   f"the OpenAPI document served at {ctx.target.path('openapi')} is unusable ({problem})")
     return fixture_document(ctx)
+
+
+def load_openapi_file(path: str) -> dict[str, Any]:
+    """An OpenAPI document from a JSON or YAML file; ConfigError (exit 2) when it is unusable."""
+    from pathlib import Path
+
+    from apiconform.errors import ConfigError
+
+    try:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))  # YAML reads JSON too
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"--openapi {path}: cannot read an OpenAPI document ({exc})") from exc
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("paths"), dict):
+        raise ConfigError(f"--openapi {path}: not an OpenAPI document with paths")
+    if not _usable(loaded):
+        raise ConfigError(f"--openapi {path}: schemathesis finds no GET operation in it")
+    return loaded
+
+
+def _usable(document: dict[str, Any]) -> bool:
+    try:
+        return any(True for _ in _operations(schemathesis.openapi.from_dict(document)))
+    except Exception:  # schemathesis' loaders raise many types on a malformed document
+        return False
 
 
 def fixture_document(ctx: Context) -> dict[str, Any]:
     path = fixtures_dir(ctx.profile) / "openapi.yaml"
     document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     defaults = PROFILE_DEFAULTS.get(ctx.profile, {})
-    return adapt_to_target(document, defaults.get("paths", {}), ctx.target.settings.get("paths", {}),
+    default_paths = defaults.get("paths", {})
+    # Only the endpoints DESIGN.md assumes: a path only the reference mock has is never probed.
+    assumed = set(default_paths.values())
+    document["paths"] = {p: item for p, item in document.get("paths", {}).items() if p in assumed}
+    return adapt_to_target(document, default_paths, ctx.target.settings.get("paths", {}),
                            ctx.target.settings.get("params", {}))
 
 
@@ -215,27 +249,6 @@ def _rename_query_parameters(node: Any, renames: Mapping[str, str]) -> None:
     elif isinstance(node, list):
         for value in node:
             _rename_query_parameters(value, renames)
-
-
-def _served_document(ctx: Context) -> tuple[dict[str, Any] | None, str]:
-    ex = ctx.client.request("GET", ctx.target.path("openapi"), credential=ctx.credentials["primary"],
-                            note="OpenAPI document for the generated sweep", allow_fault=True)
-    if ex.response is None:
-        return None, f"no response: {ex.error}"
-    if ex.response.status != 200:
-        return None, f"status {ex.response.status}"
-    if not ex.response.is_json:
-        return None, ex.response.json_error or "not JSON"
-    document = ex.response.json()
-    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
-        return None, "not an OpenAPI document with paths"
-    try:
-        operations = list(_operations(schemathesis.openapi.from_dict(document)))
-    except Exception as exc:  # schemathesis' loaders raise many types on a malformed document
-        return None, f"{type(exc).__name__}: {exc}"
-    if not operations:
-        return None, "it declares no GET operation"
-    return document, ""
 
 
 def _note(ctx: Context, message: str) -> None:

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from apiconform.checks.booga import error_format_violations
 from apiconform.context import Context
 from apiconform.probes_booga import item_path, list_path
 
@@ -87,6 +86,5 @@ def test_key_lacking_scope_is_403(ctx: Context) -> None:
     if method != "GET":
         ctx.require("writes")
     ex = ctx.request(method, spec["path"], auth="scoped", note="key lacking the scope")
+    # Its body is BGA-ERROR-FORMAT's to judge (every 4xx of the run is held to it).
     ctx.expect(ex.status == 403, f"a valid key lacking the scope must be 403, got {ex.status}", ex)
-    problems = error_format_violations(ex)
-    ctx.expect(not problems, "; ".join(problems), ex)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from apiconform.checks.booga import ERROR_STATUSES, error_format_violations, validation_violations
+from apiconform.checks.booga import validation_violations
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
@@ -38,9 +38,9 @@ def test_error_bodies_have_detail_and_code(ctx: Context) -> None:
         # offering bulk replacement there would take it as a real write).
         probes.append(ctx.request("PUT", ctx.target.path("openapi"), json_body={},
                                   note="405: PUT on the schema"))
-    errors = [ex for ex in [*probes, *sweep(ctx)] if ex.status in ERROR_STATUSES]
+    errors = [ex for ex in [*probes, *sweep(ctx)] if ex.status is not None and 400 <= ex.status < 500]
     if not errors:
-        raise Incomplete("none of the probes was answered 401/403/404/405/429", probes[0])
+        raise Incomplete("none of the probes was answered with a 4xx", probes[0])
     for ex in errors:
         ctx.check(ex)
 
@@ -62,8 +62,10 @@ def test_validation_errors_map_fields_to_messages(ctx: Context) -> None:
             if ex.status == 400:
                 rejected.append(("name", ex))
     if not rejected:
-        pytest.skip("the target answers invalid query parameters without a 400 (a conformant fallback), "
-                    "and writes are not allowed: no validation error to examine")
+        answered = ", ".join(f"{ex.request.url.partition('?')[2]} -> {ex.status}" for _, ex in probes)
+        raise Incomplete(f"no request was answered 400, so no validation error could be examined ({answered}"
+                         f"{'' if ctx.has('writes') else '; writes are not allowed'}): pass --allow-writes "
+                         "(an invalid POST is a 400) or declare a validated filter", probes[0][1])
     for field, ex in rejected:
         problems, remarks = validation_violations(ex, (field,))
         for remark in remarks:
@@ -74,9 +76,8 @@ def test_validation_errors_map_fields_to_messages(ctx: Context) -> None:
 @pytest.mark.rule("BGA-NOT-FOUND")
 def test_unknown_id_is_404(ctx: Context) -> None:
     ex = ctx.get(item_path(ctx, random_id(ctx)), note="unknown id")
+    # Its body is BGA-ERROR-FORMAT's to judge (every 4xx of the run is held to it).
     ctx.expect(ex.status == 404, f"an unknown id must be 404, got {ex.status}", ex)
-    problems = error_format_violations(ex)
-    ctx.expect(not problems, "; ".join(problems), ex)
 
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
@@ -93,8 +94,7 @@ QUERIES = st.fixed_dictionaries({}, optional={
 
 def _declared(ctx: Context, query: dict[str, str]) -> dict[str, str]:
     """Only the filters the target declares (an undeclared one is not part of its contract)."""
-    features = ctx.target.settings.get("features", {})
-    return {k: v for k, v in query.items() if k in ("limit", "offset") or features.get(k)}
+    return {k: v for k, v in query.items() if k in ("limit", "offset") or ctx.has(f"feature:{k}")}
 
 
 @pytest.mark.rule("BGA-NO-5XX")

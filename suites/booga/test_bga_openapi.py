@@ -1,4 +1,4 @@
-"""The OpenAPI 3.0.3 schema endpoint and its plugin filters."""
+"""The OpenAPI 3.0.3 schema endpoint and its plugin filters, on the plugins the deployment has."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from apiconform.context import Context
+from apiconform.discovery import discover, plugins
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
 
@@ -15,13 +16,6 @@ OPENAPI_VERSION = "3.0.3"
 
 def schema(ctx: Context, note: str, **query: str) -> Exchange:
     return ctx.get(ctx.target.path("openapi"), params=query or None, note=note)
-
-
-def full_schema(ctx: Context) -> Exchange:
-    if "bga:schema" not in ctx.cache:
-        ctx.cache["bga:schema"] = schema(ctx, "the full schema")
-    ex: Exchange = ctx.cache["bga:schema"]
-    return ex
 
 
 def paths_of(ex: Exchange) -> set[str]:
@@ -33,7 +27,8 @@ def paths_of(ex: Exchange) -> set[str]:
 
 @pytest.mark.rule("BGA-OPENAPI-SCHEMA")
 def test_schema_is_openapi_303(ctx: Context) -> None:
-    ex = full_schema(ctx)
+    ex = discover(ctx).exchange
+    assert ex is not None
     ctx.expect(ex.status == 200, f"the schema endpoint answered {ex.status}", ex)
     assert ex.response is not None
     ctx.expect(ex.response.is_json, f"the schema is not JSON: {ex.response.json_error}", ex)
@@ -46,28 +41,42 @@ def test_schema_is_openapi_303(ctx: Context) -> None:
                f"the schema's paths do not include {ctx.target.path('list')}", ex)
 
 
+def _filtered(ctx: Context, param: str, value: str, full: set[str], groups: dict[str, set[str]]) -> set[str]:
+    """The schema filtered by `param=value`: it must keep the named plugins' paths, drop every
+    other plugin's, and add nothing the full schema lacks."""
+    ex = schema(ctx, f"{param}={value}", **{param: value})
+    ctx.expect(ex.status == 200, f"{param}={value} answered {ex.status}", ex)
+    paths = paths_of(ex)
+    named = value.split(",")
+    lost = sorted(p for name in named for p in groups[name] if p not in paths)
+    ctx.expect(not lost, f"{param}={value}: the schema lost the plugin's own paths {lost[:3]}", ex)
+    others = sorted(p for name, members in groups.items() if name not in named for p in members & paths)
+    ctx.expect(not others, f"{param}={value}: the schema still holds other plugins' paths {others[:3]} "
+               "(the filter is ignored)", ex)
+    extra = sorted(paths - full)
+    ctx.expect(not extra, f"{param}={value}: paths {extra[:3]} are not in the full schema", ex)
+    return paths
+
+
 @pytest.mark.rule("BGA-OPENAPI-PLUGIN")
 def test_plugin_filters(ctx: Context) -> None:
-    markers: dict[str, str] = dict(ctx.target["openapi_plugins"])
-    full = paths_of(full_schema(ctx))
-    absent = {p: m for p, m in markers.items() if m not in full}
-    if absent:
-        raise Incomplete(f"the full schema lacks the marker paths {absent}: the filters cannot be judged",
-                         full_schema(ctx))
-    first = next(iter(markers))
-    probes = [(first, "plugin", schema(ctx, f"plugin={first}", plugin=first)),
-              (first, "include_plugins", schema(ctx, f"include_plugins={first}", include_plugins=first))]
-    for plugin, param, ex in probes:
-        ctx.expect(ex.status == 200, f"{param}={plugin} answered {ex.status}", ex)
-        paths = paths_of(ex)
-        ctx.expect(markers[plugin] in paths, f"{param}={plugin}: the schema lacks {markers[plugin]}", ex)
-        others = sorted(m for p, m in markers.items() if p != plugin and m in paths)
-        ctx.expect(not others, f"{param}={plugin}: the schema still holds other plugins' paths {others}", ex)
-        extra = sorted(paths - full)
-        ctx.expect(not extra, f"{param}={plugin}: paths {extra} are not in the full schema", ex)
-    if len(markers) > 1:
-        both = ",".join(markers)
-        ex = schema(ctx, f"include_plugins={both}", include_plugins=both)
-        paths = paths_of(ex)
-        lost = sorted(m for m in markers.values() if m not in paths)
-        ctx.expect(not lost, f"include_plugins={both}: the schema lacks {lost}", ex)
+    found = discover(ctx)
+    if found.document is None:
+        raise Incomplete(f"the plugin filter cannot be judged: {found.problem}", found.exchange)
+    full = set(found.paths)
+    groups, source = plugins(ctx)
+    groups = {name: members for name, members in groups.items() if members}
+    if not groups:
+        raise Incomplete(f"the full schema's paths form no plugin group ({source}): the filters cannot be "
+                         "judged; name the plugins in the target file ([openapi_plugins])", found.exchange)
+    # The plugin holding the list path first: the one every deployment has.
+    list_path = ctx.target.path("list")
+    chosen = next((n for n, m in sorted(groups.items()) if list_path in m), sorted(groups)[0])
+    for param in ("plugin", "include_plugins"):
+        _filtered(ctx, param, chosen, full, groups)
+    if len(groups) == 1:
+        ctx.note(f"the schema has one plugin ({chosen}; {source}): only that its paths are kept and nothing "
+                 "foreign is added could be observed, not that other plugins are removed")
+        return
+    pair = ",".join([chosen, next(n for n in sorted(groups) if n != chosen)])
+    _filtered(ctx, "include_plugins", pair, full, groups)

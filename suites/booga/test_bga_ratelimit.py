@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 
-from apiconform.checks.booga import RATE_HEADERS, error_format_violations, rate_value
+from apiconform.checks.booga import rate_value
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
-from apiconform.probes_booga import first_page, get_list, item_path, list_path, sample_id
+from apiconform.probes_booga import first_page, get_list, item_path, list_path, results
 from apiconform.sweep import sweep
 
 PER_KEY_REQUESTS = 5
@@ -22,10 +22,12 @@ MAX_EXHAUST_REQUESTS = 400  # past this the run would be a load test, not a prob
 def rate_probes(ctx: Context) -> list[Exchange]:
     """Successes and every kind of error, once per run (both header rules look at them)."""
     if "bga:rate-probes" not in ctx.cache:
-        ident, _ = sample_id(ctx)
-        probes = [
-            first_page(ctx),
-            ctx.get(item_path(ctx, ident), note="one file"),
+        page = first_page(ctx)
+        items = results(page) if 200 <= (page.status or 0) < 300 else []
+        probes = [page]
+        if items and isinstance(items[0], dict):  # an empty account still answers errors
+            probes.append(ctx.get(item_path(ctx, str(items[0].get("id"))), note="one file"))
+        probes += [
             ctx.get(list_path(ctx), auth=None, note="401: no credentials"),
             ctx.get(list_path(ctx), auth=None, headers={"X-API-Key": "apiconform-not-a-key"},
                     note="401: bad key"),
@@ -125,9 +127,7 @@ def test_past_the_limit_is_429(ctx: Context) -> None:
                f"{sent} requests with a key whose headers said {min(lefts or limits)} remained "
                f"were never answered 429 (last: {ex.status})", first, ex)
     assert ex.response is not None
-    missing = [h for h in RATE_HEADERS if ex.response.header(h) is None]
-    ctx.expect(not missing, f"the 429 lacks {', '.join(missing)}", ex)
-    problems = error_format_violations(ex)
-    ctx.expect(not problems, "; ".join(problems), ex)
+    # The 429's headers and body are BGA-RATE-HEADERS' and BGA-ERROR-FORMAT's to judge (every
+    # exchange of the run is held to them): one broken behaviour, one failed rule.
     if ex.response.header("retry-after") is None:
         ctx.note("the 429 carries no Retry-After (the document shows only the X-RateLimit headers)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from apiconform.context import Context
-from apiconform.probes_booga import FULL, get_list, ident, item_path, results, sample_id, traversal
+from apiconform.errors import Incomplete
+from apiconform.probes_booga import DATA_HINT, FULL, get_list, ident, item_path, results, sample_id, traversal
 
 
 @pytest.mark.rule("BGA-TENANCY-ITEM")
@@ -30,6 +31,9 @@ def test_tenant_listings_are_disjoint(ctx: Context) -> None:
     ctx.require("token_b")
     walk = traversal(ctx)
     mine = set(walk.ids)
+    if not mine:
+        raise Incomplete(f"tenant A's list is empty: disjoint listings cannot be observed; {DATA_HINT}",
+                         walk.pages[0])
     page_b = get_list(ctx, "tenant B's list", auth="b", limit=FULL)
     theirs = {ident(i) for i in results(page_b)}
     shared = mine & theirs

@@ -1,0 +1,161 @@
+"""What a Booga deployment offers, learned from the OpenAPI document it serves.
+
+The document says "Exact filtering parameters vary by endpoint. Consult the API reference",
+and the schema endpoint filters by plugin. So the kit never assumes the reference mock's
+filters or plugins: it reads the deployment's own OpenAPI document (fetched once per run)
+and tests exactly what that declares. A target file may name more (`[features]`,
+`[openapi_plugins]`); what neither declares is `skip`, with the reason.
+
+- Filters: the query parameters of the list operation (GET on `paths.list`), `$ref`s resolved.
+  `ordering` is tested on the fields its schema enumerates (`-name` counts as `name`); DRF's
+  OrderingFilter declares a plain string, so its fields must come from the target file.
+- Plugins: path groups, the first path segment after the prefix all paths share (`/api/files/`,
+  `/api/files/{id}/` -> files). The group holding the schema endpoint itself is the core, not
+  a plugin (whether a plugin filter keeps it is not specified).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from apiconform.exchange import Exchange
+
+if TYPE_CHECKING:
+    from apiconform.context import Context
+
+CACHE_KEY = "bga:discovery"
+# Query parameters of the list operation that are pagination, not filters.
+PAGINATION = ("limit", "offset")
+FILTERS = ("ordering", "created_after", "search")
+
+
+@dataclass
+class Discovery:
+    exchange: Exchange | None  # the GET of the full schema (BGA-OPENAPI-SCHEMA's evidence too)
+    document: dict[str, Any] | None  # None when the served document is unusable
+    problem: str = ""  # why it is unusable, said as what happened
+
+    @property
+    def paths(self) -> dict[str, Any]:
+        paths = (self.document or {}).get("paths")
+        return paths if isinstance(paths, dict) else {}
+
+    def resolve(self, node: Any) -> Any:
+        """Follow a local `$ref` (`#/components/...`), a few levels deep at most."""
+        for _ in range(8):
+            if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+                return node
+            target: Any = self.document
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) \
+                    else None
+            node = target
+        return node
+
+    def query_parameters(self, path: str, method: str = "get") -> dict[str, dict[str, Any]] | None:
+        """name -> parameter object of an operation's query parameters; None when the document
+        has no such operation."""
+        item = self.resolve(self.paths.get(path))
+        if not isinstance(item, dict) or not isinstance(item.get(method), dict):
+            return None
+        out: dict[str, dict[str, Any]] = {}
+        for raw in [*(item.get("parameters") or []), *(item[method].get("parameters") or [])]:
+            param = self.resolve(raw)
+            if isinstance(param, dict) and param.get("in") == "query" and isinstance(param.get("name"), str):
+                out[param["name"]] = param
+        return out
+
+    def enum_of(self, param: dict[str, Any]) -> list[str]:
+        schema = self.resolve(param.get("schema")) or {}
+        if isinstance(schema, dict) and schema.get("type") == "array":
+            schema = self.resolve(schema.get("items")) or {}
+        values = schema.get("enum") if isinstance(schema, dict) else None
+        return [str(v) for v in values] if isinstance(values, list) else []
+
+
+def discover(ctx: Context) -> Discovery:
+    """The served OpenAPI document, fetched once per run (cached in ctx.cache)."""
+    cached = ctx.cache.get(CACHE_KEY)
+    if isinstance(cached, Discovery):
+        return cached
+    path = ctx.target.path("openapi")
+    ex = ctx.get(path, note="the full OpenAPI document (what the deployment offers)", allow_fault=True)
+    found = Discovery(exchange=ex, document=None)
+    if ex.response is None:
+        found.problem = f"GET {path} got no response ({ex.error})"
+    elif ex.response.status != 200:
+        found.problem = f"GET {path} answered {ex.response.status}"
+    elif not ex.response.is_json:
+        found.problem = f"GET {path} is not JSON ({ex.response.json_error})"
+    elif not isinstance(ex.response.json(), dict) or not isinstance(ex.response.json().get("paths"), dict):
+        found.problem = f"GET {path} is not an OpenAPI document with paths"
+    else:
+        found.document = ex.response.json()
+    ctx.cache[CACHE_KEY] = found
+    return found
+
+
+# -- filters ------------------------------------------------------------------------------
+def feature(ctx: Context, name: str) -> tuple[Any, str]:
+    """(what to test, where it comes from) for a filter of the list operation, or (None, why not).
+
+    For `ordering` the value is the list of fields; for the others True.
+    """
+    declared = (ctx.target.settings.get("features") or {}).get(name)
+    if declared not in (None, [], False):
+        return declared, "named in the target file"
+    if declared is False:
+        return None, f"the target file turns {name} off"
+    found = discover(ctx)
+    list_path = ctx.target.path("list")
+    how = f"name it in the target file ([features] {name} = {'[...]' if name == 'ordering' else 'true'})"
+    if found.document is None:
+        return None, f"the served OpenAPI document is unusable ({found.problem}), so the list's filters are " \
+                     f"unknown; {how}"
+    params = found.query_parameters(list_path)
+    if params is None:
+        return None, f"the served OpenAPI document has no GET {list_path}, so its filters are unknown; {how}"
+    if name not in params:
+        return None, f"GET {list_path} does not declare {name} in the served OpenAPI document " \
+                     f"(\"Exact filtering parameters vary by endpoint\")"
+    if name != "ordering":
+        return True, "declared by the list operation in the served OpenAPI document"
+    fields = list(dict.fromkeys(v.lstrip("-") for v in found.enum_of(params[name]) if v.strip("-")))
+    if not fields:
+        return None, f"GET {list_path} declares ordering without listing its fields (as DRF's OrderingFilter " \
+                     f"does); {how}"
+    return fields, "the fields the list operation's ordering parameter enumerates"
+
+
+# -- plugins ------------------------------------------------------------------------------
+def path_groups(paths: Iterable[str]) -> dict[str, set[str]]:
+    """Paths grouped by their first segment after the prefix every path shares."""
+    split = {p: [s for s in p.split("/") if s] for p in paths}
+    if not split:
+        return {}
+    common = 0
+    segments = list(split.values())
+    while all(len(s) > common + 1 for s in segments) and len({s[common] for s in segments}) == 1:
+        common += 1
+    groups: dict[str, set[str]] = defaultdict(set)
+    for path, parts in split.items():
+        if len(parts) > common:
+            groups[parts[common]].add(path)
+    return dict(groups)
+
+
+def plugins(ctx: Context) -> tuple[dict[str, set[str]], str]:
+    """(plugin -> its paths in the full document, why these), excluding the core group that holds
+    the schema endpoint itself. A target file's `[openapi_plugins]` maps names to path prefixes."""
+    paths = set(discover(ctx).paths)
+    named: dict[str, str] = dict(ctx.target.settings.get("openapi_plugins") or {})
+    if named:
+        return {name: {p for p in paths if p.startswith(prefix)} for name, prefix in named.items()}, \
+            "named in the target file"
+    groups = path_groups(paths)
+    schema_path = ctx.target.path("openapi")
+    core = {g for g, members in groups.items() if schema_path in members}
+    return {g: m for g, m in groups.items() if g not in core}, "path groups of the served OpenAPI document"
