@@ -1,0 +1,62 @@
+"""Tenants, their API keys (with per-key rate limits), files and projects."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Tenant(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    key = models.CharField(max_length=128, unique=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="keys")
+    # "Each API key has configurable rate limits".
+    per_minute = models.PositiveIntegerField(default=60)
+    per_hour = models.PositiveIntegerField(default=3600)
+    # Comma-separated plugins the key may use ("valid credentials but insufficient ... scopes": 403).
+    scopes = models.CharField(max_length=255, default="files,projects")
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in {s.strip() for s in self.scopes.split(",")}
+
+    def __str__(self) -> str:
+        return f"key of {self.tenant_id}"
+
+
+class File(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    # Files grow past 2 GiB; a plain IntegerField would also let sqlite overflow into a 500.
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100, default="application/octet-stream")
+    # A default, not auto_now_add: the seed sets creation times weeks apart.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return self.name

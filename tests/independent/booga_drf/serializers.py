@@ -1,0 +1,21 @@
+"""Model serializers: the tenant is never serialised (it comes from the key)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import File, Project
+
+
+class FileSerializer(serializers.ModelSerializer[File]):
+    class Meta:
+        model = File
+        fields = ("id", "name", "size", "content_type", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at")
+
+
+class ProjectSerializer(serializers.ModelSerializer[Project]):
+    class Meta:
+        model = Project
+        fields = ("id", "name", "created_at")
+        read_only_fields = ("id", "created_at")

@@ -1,0 +1,26 @@
+"""URL layout: DESIGN.md's Booga defaults plus a second plugin (projects)."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from .schema import PluginSchemaView
+from .views import FileViewSet, ProjectViewSet
+
+# SimpleRouter: no browsable API root and no format-suffix routes (files.json), as an API-only
+# deployment would have it.
+router = SimpleRouter()
+router.register("files", FileViewSet, basename="file")
+router.register("projects", ProjectViewSet, basename="project")
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("api/api-management/openapi-schema/", PluginSchemaView.as_view(), name="openapi-schema"),
+]
+
+# Django's own error pages are HTML; an API answers JSON even for URLs no route matches.
+handler400 = "tests.independent.booga_drf.errors.bad_request"
+handler403 = "tests.independent.booga_drf.errors.permission_denied"
+handler404 = "tests.independent.booga_drf.errors.not_found"
+handler500 = "tests.independent.booga_drf.errors.server_error"
