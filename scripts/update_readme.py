@@ -1,4 +1,6 @@
-"""Regenerate the README's rule table from the catalogs (tests/test_readme.py checks it is current)."""
+"""Regenerate the README's generated blocks from the catalogs and the registered checks: the rule
+table and the list of rules that judge every exchange of a run (tests/test_readme.py checks both
+are current)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from apiconform.cli import main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"(<!-- rules:begin[^>]*-->\n).*?(<!-- rules:end -->)", re.DOTALL)
+WHOLE_RUN = re.compile(r"(<!-- whole-run:begin[^>]*-->\n).*?(<!-- whole-run:end -->)", re.DOTALL)
 
 
 def rule_table() -> str:
@@ -21,8 +24,20 @@ def rule_table() -> str:
     return out.getvalue()
 
 
+def whole_run_table() -> str:
+    from apiconform import checks
+    from apiconform.catalog import find_rule
+
+    lines = ["| rule | title | judges |", "|---|---|---|"]
+    for rule_id in checks.checked_rules():
+        title = find_rule(rule_id).title.replace("|", "\\|")
+        lines.append(f"| `{rule_id}` | {title} | {checks.scope(rule_id)} |")
+    return "\n".join(lines) + "\n"
+
+
 def render(readme: str) -> str:
-    return BLOCK.sub(lambda m: m.group(1) + rule_table() + m.group(2), readme)
+    readme = BLOCK.sub(lambda m: m.group(1) + rule_table() + m.group(2), readme)
+    return WHOLE_RUN.sub(lambda m: m.group(1) + whole_run_table() + m.group(2), readme)
 
 
 if __name__ == "__main__":

@@ -98,8 +98,8 @@ def test_created_after_filters_by_creation_date(ctx: Context) -> None:
     clean = walk.complete and len(unique) == len(walk.items) == walk.count
     times = sorted(t for t in (sort_value("created_at", i) for i in unique.values()) if t is not None)
     if len(times) < 2:
-        raise Incomplete("fewer than two results with a created_at: the filter cannot be observed",
-                         walk.pages[0])
+        raise Incomplete(f"{len(times)} result(s) with a created_at: the filter cannot be observed with fewer "
+                         f"than two; {DATA_HINT}", walk.pages[0])
     day = times[len(times) // 2].astimezone(UTC).date()
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
     lower, upper = midnight - EARLIEST_ZONE, midnight + timedelta(days=1) + LATEST_ZONE
@@ -128,7 +128,8 @@ def test_search_finds_by_name_and_nothing_for_a_random_term(ctx: Context) -> Non
     for item in items:
         words.update({w.casefold() for w in re.findall(r"[^\W\d_]{3,}", item["name"])})
     if not words:
-        raise Incomplete("no listed name has a word to search for", first_page(ctx))
+        raise Incomplete(f"no name on the first page has a word of three letters to search for; {DATA_HINT}",
+                         first_page(ctx))
     # The rarest word (then the longest): its matches fit on one page.
     term = min(words, key=lambda w: (words[w], -len(w), w))
     target = next(i for i in items if term in {w.casefold() for w in re.findall(r"[^\W\d_]{3,}", i["name"])})

@@ -39,7 +39,8 @@ def hold_errors(ctx: Context) -> None:
     probes = error_probes(ctx)
     errors = [ex for ex in [*probes, *sweep(ctx)] if ex.status is not None and ex.status >= 400]
     if not errors:
-        raise Incomplete("none of the error probes was answered with an error status", probes[0])
+        raise Incomplete(f"none of the error probes was answered with an error status (got "
+                         f"{[ex.status for ex in probes]})", probes[0])
     for ex in errors:
         ctx.check(ex)
 

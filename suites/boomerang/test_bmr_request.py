@@ -72,9 +72,13 @@ def test_unversioned_path_is_not_served(ctx: Context, endpoint: str) -> None:
 
 
 OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+# Registered methods beyond those (WebDAV, purge, ...): real names that HTTP servers parse and
+# hand to the application. An invented token is refused by many HTTP parsers (httptools, behind
+# uvicorn[standard]) in plain text before the API sees it: that is not the API's behaviour.
 # Never HEAD (the document does not name it) nor CONNECT (a proxy method, not a request).
-METHODS = st.sampled_from(OTHER_METHODS) | st.from_regex(r"[A-Z]{3,10}", fullmatch=True).filter(
-    lambda m: m not in ("GET", "HEAD", "CONNECT"))
+REGISTERED = ["PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT",
+              "PURGE", "LINK", "UNLINK"]
+METHODS = st.sampled_from(OTHER_METHODS + REGISTERED)
 
 
 def served_endpoints(ctx: Context) -> list[str]:
@@ -97,17 +101,7 @@ def served_endpoints(ctx: Context) -> list[str]:
     return served
 
 
-@pytest.mark.rule("BMR-METHOD-GET-ONLY")
-@settings(max_examples=12)
-@example(method="POST", endpoint="resource")
-@example(method="PUT", endpoint="resource")
-@example(method="PATCH", endpoint="resources")
-@example(method="DELETE", endpoint="resource")
-@given(method=METHODS, endpoint=st.sampled_from(ENDPOINTS))
-def test_other_methods_are_rejected(ctx: Context, method: str, endpoint: str) -> None:
-    served = served_endpoints(ctx)
-    if endpoint not in served:
-        endpoint = served[0]
+def probe_method(ctx: Context, method: str, endpoint: str) -> None:
     ex = ctx.request(method, ctx.target.path(endpoint), params=params_of(ctx, endpoint),
                      note=f"{method}: the API is GET-only")
     status = ex.status or 0
@@ -119,6 +113,23 @@ def test_other_methods_are_rejected(ctx: Context, method: str, endpoint: str) ->
         ctx.note("405 without an Allow header (RFC 9110 requires one; recommended)")
     elif status != 405:
         ctx.note(f"{method} was rejected with {status}; 405 Method Not Allowed with Allow is recommended")
+
+
+@pytest.mark.rule("BMR-METHOD-GET-ONLY")
+def test_documented_unsupported_methods_are_rejected(ctx: Context) -> None:
+    # "such as POST, PUT, DELETE": each of them, and the other common ones, on every endpoint
+    # where GET is served.
+    for endpoint in served_endpoints(ctx):
+        for method in OTHER_METHODS:
+            probe_method(ctx, method, endpoint)
+
+
+@pytest.mark.rule("BMR-METHOD-GET-ONLY")
+@settings(max_examples=8)
+@given(method=METHODS, endpoint=st.sampled_from(ENDPOINTS))
+def test_other_methods_are_rejected(ctx: Context, method: str, endpoint: str) -> None:
+    served = served_endpoints(ctx)
+    probe_method(ctx, method, endpoint if endpoint in served else served[0])
 
 
 # A JSON body that would change the answer if read, a form body, and bytes.

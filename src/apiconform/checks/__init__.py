@@ -36,6 +36,7 @@ class RegisteredCheck:
     name: str
     func: CheckFn
     applies: Applies
+    scope: str  # which exchanges of a run it judges, in a few words (README, `apiconform rules`)
 
 
 REGISTRY: dict[str, list[RegisteredCheck]] = {}
@@ -100,9 +101,10 @@ def json_object(ex: Exchange) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def check(rule_id: str, *, applies: Applies = has_response) -> Callable[[CheckFn], CheckFn]:
+def check(rule_id: str, *, applies: Applies = has_response, scope: str = "every response"
+          ) -> Callable[[CheckFn], CheckFn]:
     def register(func: CheckFn) -> CheckFn:
-        REGISTRY.setdefault(rule_id, []).append(RegisteredCheck(rule_id, func.__name__, func, applies))
+        REGISTRY.setdefault(rule_id, []).append(RegisteredCheck(rule_id, func.__name__, func, applies, scope))
         return func
 
     return register
@@ -133,6 +135,13 @@ def applies(rule_id: str, exchange: Exchange) -> bool:
     """Whether any registered check of the rule judges this exchange."""
     _load_profiles()
     return any(r.applies(exchange) for r in REGISTRY.get(rule_id, []))
+
+
+def scope(rule_id: str) -> str | None:
+    """Which exchanges of a run the rule's checks judge, or None for a rule without checks."""
+    _load_profiles()
+    scopes = list(dict.fromkeys(r.scope for r in REGISTRY.get(rule_id, [])))
+    return "; ".join(scopes) if scopes else None
 
 
 def checked_rules(prefix: str = "") -> list[str]:

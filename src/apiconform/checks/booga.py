@@ -108,7 +108,7 @@ def _file_response(ex: Exchange) -> bool:
     return is_files_path(path_of(ex.request.url))
 
 
-@check("BGA-RESOURCE-FIELDS", applies=_file_response)
+@check("BGA-RESOURCE-FIELDS", applies=_file_response, scope="every 2xx file list or file answer")
 def files_have_documented_fields(ex: Exchange) -> Iterator[str]:
     for where, obj in files_in(json_body(ex)):
         yield from file_violations(obj, where)
@@ -119,7 +119,7 @@ def _has_body_to_judge(ex: Exchange) -> bool:
     return ex.response is not None and ex.response.status != 204 and ex.request.method.upper() != "HEAD"
 
 
-@check("BGA-RESPONSE-JSON", applies=_has_body_to_judge)
+@check("BGA-RESPONSE-JSON", applies=_has_body_to_judge, scope="every response with a body (204 and HEAD aside)")
 def body_is_json(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     media = ex.response.media_type
@@ -159,7 +159,7 @@ def _list_response(ex: Exchange) -> bool:
     return is_success(ex) and is_get(ex) and looks_like_list(json_body(ex))
 
 
-@check("BGA-LIST-ENVELOPE", applies=_list_response)
+@check("BGA-LIST-ENVELOPE", applies=_list_response, scope="every list page")
 def list_envelope(ex: Exchange) -> Iterator[str]:
     yield from envelope_violations(json_body(ex))
 
@@ -171,7 +171,7 @@ def page_size(ex: Exchange) -> int | None:
     return len(body["results"])
 
 
-@check("BGA-LIST-LIMIT", applies=_list_response)
+@check("BGA-LIST-LIMIT", applies=_list_response, scope="every list page asked for a limit")
 def page_within_requested_limit(ex: Exchange) -> Iterator[str]:
     size = page_size(ex)
     raw = query_of(ex.request.url).get(setting("params", "limit", "limit"))
@@ -181,7 +181,7 @@ def page_within_requested_limit(ex: Exchange) -> Iterator[str]:
         yield f"page holds {size} results but limit={raw} was requested"
 
 
-@check("BGA-LIST-LIMIT-INVALID", applies=_list_response)
+@check("BGA-LIST-LIMIT-INVALID", applies=_list_response, scope="every list page")
 def page_within_max_limit(ex: Exchange) -> Iterator[str]:
     size = page_size(ex)
     if size is not None and size > MAX_LIMIT:
@@ -212,7 +212,7 @@ def link_violations(ex: Exchange) -> list[str]:
     return out
 
 
-@check("BGA-LIST-LINKS", applies=_list_response)
+@check("BGA-LIST-LINKS", applies=_list_response, scope="every list page, whatever its limit")
 def links_match_position(ex: Exchange) -> Iterator[str]:
     yield from link_violations(ex)
 
@@ -255,7 +255,7 @@ def is_field_map(body: Any) -> bool:
     return True
 
 
-@check("BGA-ERROR-FORMAT", applies=_client_error)
+@check("BGA-ERROR-FORMAT", applies=_client_error, scope="every 4xx")
 def error_has_detail_and_code(ex: Exchange) -> Iterator[str]:
     # Every 4xx is a structured error body: {detail, code}, or for a 400 the field map. A body
     # that is not JSON at all is BGA-RESPONSE-JSON's to report, not this rule's.
@@ -300,7 +300,7 @@ def validation_violations(ex: Exchange, fields: tuple[str, ...] = ()) -> tuple[l
 
 
 # -- 5xx ------------------------------------------------------------------------------------------
-@check("BGA-NO-5XX")
+@check("BGA-NO-5XX", scope="every response")
 def no_server_error(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     if ex.response.status >= 500:
@@ -308,7 +308,7 @@ def no_server_error(ex: Exchange) -> Iterator[str]:
 
 
 # -- rate-limit headers ----------------------------------------------------------------------
-@check("BGA-RATE-HEADERS")
+@check("BGA-RATE-HEADERS", scope="every response")
 def rate_headers_present(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     missing = [h for h in RATE_HEADERS if ex.response.header(h) is None]
@@ -325,7 +325,7 @@ def rate_value(ex: Exchange, name: str) -> int | None:
     return int(raw.strip())
 
 
-@check("BGA-RATE-HEADER-VALUES")
+@check("BGA-RATE-HEADER-VALUES", scope="every response")
 def rate_header_values(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     for window in ("Minute", "Hour"):
