@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from apiconform import checks, mocks
+from apiconform import checks
 from apiconform.checks.boomerang import accepts_gzip, schema
 from apiconform.client import decode_body
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.locations import fixtures_dir
-from apiconform.runner import run
-from apiconform.session import Options
 
 CT = ("Content-Type", "application/json; charset=utf-8")
 
