@@ -185,6 +185,47 @@ def test_booga_falls_back_to_the_fixture_with_a_note(open_run: Any) -> None:
     assert any("kit's own description" in n for n in ctx.notes)
 
 
+def _vendor_document(tmp_path: Any) -> str:
+    """A vendor's published document: only the paginated endpoint, with its own filter."""
+    document = yaml.safe_load((fixtures_dir("boomerang") / "openapi.yaml").read_text("utf-8"))
+    document["paths"] = {p: v for p, v in document["paths"].items() if p == "/v1/example/resources"}
+    operation = document["paths"]["/v1/example/resources"]["get"]
+    operation.setdefault("parameters", []).append(
+        {"name": "colour", "in": "query", "schema": {"type": "string", "enum": ["red", "blue"]}})
+    file = tmp_path / "vendor.yaml"
+    file.write_text(yaml.safe_dump(document), "utf-8")
+    return str(file)
+
+
+def test_boomerang_sweep_follows_a_vendor_document(open_run: Any, tmp_path: Any) -> None:
+    ctx = open_run("boomerang", openapi_file=_vendor_document(tmp_path)).context
+    exchanges = sweep(ctx)
+    assert exchanges
+    assert {urlsplit(ex.request.url).path for ex in exchanges} == {"/v1/example/resources"}
+    assert any("colour=" in ex.request.url for ex in exchanges)
+
+
+def test_the_target_file_names_the_document_relative_to_itself(open_run: Any, tmp_path: Any) -> None:
+    _vendor_document(tmp_path)
+    target = tmp_path / "target.toml"
+    target.write_text('[target]\nopenapi = "vendor.yaml"\n', "utf-8")
+    ctx = open_run("boomerang", target_file=str(target)).context
+    assert ctx.target.openapi_file == str(tmp_path / "vendor.yaml")
+    assert {urlsplit(ex.request.url).path for ex in sweep(ctx)} == {"/v1/example/resources"}
+
+
+@pytest.mark.parametrize("content", [None, "just text", "openapi: 3.0.3\npaths: {}\n"])
+def test_an_unusable_document_is_refused_before_anything_is_sent(tmp_path: Any, content: str | None) -> None:
+    from apiconform.runner import run
+
+    file = tmp_path / "doc.yaml"
+    if content is not None:
+        file.write_text(content, "utf-8")
+    outcome = run("boomerang", Options(write_reports=False, openapi_file=str(file)))
+    assert outcome.exit_code == 2
+    assert "--openapi" in outcome.message and str(file) in outcome.message
+
+
 def _flaky_transport() -> httpx.MockTransport:
     calls = {"n": 0}
 

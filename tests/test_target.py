@@ -8,7 +8,7 @@ import pytest
 
 from apiconform.cli import main
 from apiconform.errors import ConfigError
-from apiconform.target import is_loopback_host, load_target, validate_base_url
+from apiconform.target import PROFILE_DEFAULTS, is_loopback_host, load_target, validate_base_url
 
 
 def test_defaults_follow_the_reference_mocks() -> None:
@@ -32,7 +32,9 @@ def test_target_file_overrides_paths_params_credentials_and_switches(tmp_path: P
     assert t.path("list") == "/api/v2/files/"
     assert t.path("item", id="1") == "/api/files/1/"  # untouched defaults survive the merge
     assert t["params"] == {"limit": "page_size", "offset": "offset"}
-    assert t["features"]["search"] is False and t["features"]["created_after"] is True
+    assert t["features"]["search"] is False
+    defaults = PROFILE_DEFAULTS["booga"]["features"]
+    assert all(t["features"][k] == v for k, v in defaults.items() if k != "search")  # merged key by key
     assert t.timeouts.total == 12
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, cast
 
 from apiconform import __version__
@@ -14,13 +15,31 @@ from apiconform.catalog import PROFILES, load_catalog
 from apiconform.errors import ConfigError
 
 EXIT_USAGE = 2
+# What a shell reports for a process ended by SIGPIPE (128 + 13): `apiconform rules | head` ends
+# the way `cat | head` does, quietly.
+EXIT_BROKEN_PIPE = 141
+MAX_SEED = 2**32 - 1  # = session.MAX_SEED; not imported, so that `rules` and `--help` stay quick
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep our prefix
-        self.print_usage(sys.stderr)
-        print(f"apiconform: error: {message}", file=sys.stderr)
+    def error(self, message: str) -> NoReturn:
+        # One line naming the flag, exit 2 (argparse's own code); --help has the usage.
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
+
+
+def _int_in(low: int, high: int | None) -> Callable[[str], int]:
+    """An argparse type: an integer in low..high, refused with the range before anything runs."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"{low}..{high}" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({bounds})")
+        return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--base-url", help="the target's base URL (default: the embedded mock, in-process)")
     run.add_argument("--target", dest="target_file", metavar="FILE", help="TOML target file")
     run.add_argument("--report-dir", metavar="DIR", help="default reports/<profile>-<UTC timestamp>/")
-    run.add_argument("--seed", type=int, help="hypothesis seed (default 0; recorded in the report)")
-    run.add_argument("--max-requests", type=int, metavar="N", help="request budget for the whole run")
+    run.add_argument("--seed", type=_int_in(0, MAX_SEED), metavar="N",
+                     help=f"hypothesis seed, 0..{MAX_SEED} (default 0; recorded in the report)")
+    run.add_argument("--max-requests", type=_int_in(1, None), metavar="N", help="request budget for the whole run")
+    run.add_argument("--openapi", dest="openapi_file", metavar="FILE",
+                     help="a local OpenAPI document for the generated sweep, instead of the one the target "
+                          "serves (wins over the target file's [target] openapi)")
     run.add_argument("--allow-writes", action="store_true", help="permit POST/PUT/PATCH/DELETE (Booga)")
     run.add_argument("--exhaust-rate-limit", action="store_true", help="permit running a key into 429")
     run.add_argument("--allow-insecure-http", action="store_true",
@@ -52,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve a reference mock over HTTP")
     serve.add_argument("profile", choices=PROFILES)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve.add_argument("--port", type=_int_in(0, 65535), default=8000, help="0..65535; 0 picks a free port")
     serve.add_argument("--mutant", metavar="NAME", help="serve a mutant that breaks one rule")
 
     rules = sub.add_parser("rules", help="print the rule catalog")
@@ -87,6 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         rules=[r.strip() for r in (args.rules or "").split(",") if r.strip()],
         progress=not args.quiet,
         waivers_file=args.waivers,
+        openapi_file=args.openapi_file,
     )
     return main_run(args.profile, options, verbose=args.verbose)
 
@@ -108,14 +132,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"apiconform {args.profile} reference mock" + (f" (mutant {args.mutant})" if args.mutant else ""))
-    print(f"base URL: http://{host}:{port}")
-    for label, value in mocks.credentials(args.profile).items():
-        var = {"primary": "APICONFORM_TOKEN", "b": "APICONFORM_TOKEN_B"}.get(label)
-        print(f"credential {label}: {value}" + (f"   (export {var}={value})" if var else ""))
+    print(serve_instructions(args.profile, f"http://{host}:{port}"))
     sys.stdout.flush()
     config = uvicorn.Config(cast(Any, app), log_level="warning", lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+# Where the kit looks for each key of a reference mock: the variable, and the target-file
+# entry that names it (None: the variable is the kit's default and needs no entry).
+SERVE_KEYS: dict[str, tuple[str, str | None, str]] = {
+    "primary": ("APICONFORM_TOKEN", None, "the primary key"),
+    "b": ("APICONFORM_TOKEN_B", None, "a key of a second tenant: tenancy and per-key limits"),
+    "scoped": ("APICONFORM_TOKEN_SCOPED", "scoped_token_env", "a key lacking the files scope: BGA-AUTH-SCOPE"),
+    "exhaust": ("APICONFORM_TOKEN_EXHAUST", "exhaust_token_env", "a key with a small limit: BGA-RATE-EXCEEDED"),
+}
+
+
+def serve_instructions(profile: str, base_url: str) -> str:
+    """What `serve` prints: the base URL, each key and where the kit reads it, and a shell script
+    (exports, a target file, the run) that checks every rule the mock can show over plain HTTP."""
+    from apiconform import mocks
+
+    keys = mocks.credentials(profile)
+    lines = [f"base URL: {base_url}"]
+    exports, entries = [], []
+    for label, value in keys.items():
+        var, entry, what = SERVE_KEYS.get(label, (f"APICONFORM_TOKEN_{label.upper()}", None, label))
+        # bench/run.py reads the `(export VAR=VALUE)` part of these lines.
+        named = f'; the target file names it: [credentials] {entry} = "{var}"' if entry else ""
+        lines.append(f"credential {label}: {value}   (export {var}={value})  {what}{named}")
+        exports.append(f"export {var}={value}")
+        if entry:
+            entries.append(f'{entry} = "{var}"')
+    target_file = f"apiconform-{profile}-mock.toml"
+    requires = {need for rule in load_catalog(profile).rules for need in rule.requires}
+    flags = [flag for need, flag in (("writes", "--allow-writes"), ("exhaust", "--exhaust-rate-limit"))
+             if need in requires]
+    lines += ["", "# To check every rule against it: run these lines in another shell, in a folder of your own.",
+              *exports, f"cat > {target_file} <<'EOF'", "[target]", f'base_url = "{base_url}"']
+    if entries:
+        lines += ["[credentials]", *entries]
+    lines += ["EOF", " ".join(["apiconform", "run", profile, "--target", target_file, *flags])]
+    return "\n".join(lines)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -167,11 +226,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`apiconform rules | head`): stop quietly. Python's documented
+        # recipe: point stdout at devnull so that the flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    finally:
+        sys.stdout.flush()  # --help and --version exit from here: flush where a closed pipe is caught
     handlers = {"run": cmd_run, "serve": cmd_serve, "rules": cmd_rules, "mutants": cmd_mutants,
                 "diff": cmd_diff}
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # here, not at interpreter exit, where a closed reader cannot be caught
+        return code
     except ConfigError as exc:
         print(f"apiconform: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -70,6 +70,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--waivers", dest="apiconform_waivers", default=None, metavar="FILE",
                     help="TOML/YAML file of waivers (rule, reason, expires): a current one turns "
                          "that rule's fail into `waived`")
+    group.addoption("--openapi", dest="apiconform_openapi", default=None, metavar="FILE",
+                    help="a local OpenAPI document for the generated sweep, instead of the one the target serves")
     group.addoption("--apiconform-progress", dest="apiconform_progress", action="store_true",
                     help="print a progress line per test on stderr (used by `apiconform run`)")
 
@@ -92,6 +94,7 @@ class ApiconformState:
             rules=[r.strip() for r in (opt.apiconform_rules or "").split(",") if r.strip()],
             progress=opt.apiconform_progress,
             waivers_file=opt.apiconform_waivers,
+            openapi_file=opt.apiconform_openapi,
         )
         self.waivers: list[Waiver] = []
         self.profiles: dict[str, ProfileSession] = {}

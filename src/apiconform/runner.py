@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from apiconform.catalog import load_catalog
 from apiconform.errors import ConfigError
 from apiconform.locations import suites_dir
 from apiconform.plugin import RUNS, STATE
 from apiconform.results import RunResult
-from apiconform.session import Options, resolve_target
+from apiconform.session import Options, check_rule_ids, resolve_target
 from apiconform.waivers import load_waivers
 
 
@@ -74,12 +75,25 @@ def pytest_args(profile: str, options: Options, verbose: bool = False) -> list[s
         args.append("--apiconform-progress")
     if options.waivers_file:
         args += ["--waivers", options.waivers_file]
+    if options.openapi_file:
+        args += ["--openapi", options.openapi_file]
     return args
+
+
+def check_rules_profile(profile: str, rules: list[str]) -> None:
+    """A run of one profile with another profile's rule ids would select nothing (or not all)."""
+    check_rule_ids(rules)  # unknown ids first: they get a suggestion
+    ids = set(load_catalog(profile).ids)
+    foreign = [rule_id for rule_id in rules if rule_id not in ids]
+    if foreign:
+        raise ConfigError(f"--rules: {', '.join(foreign)} {'is not a rule' if len(foreign) == 1 else 'are not rules'}"
+                          f" of {profile} (see `apiconform rules {profile}`)")
 
 
 def run(profile: str, options: Options, *, verbose: bool = False) -> RunOutcome:
     """Run one profile's suite; never raises for target misbehaviour (that is a verdict)."""
     try:
+        check_rules_profile(profile, options.rules)  # before resolve_target creates the report folder
         resolve_target(profile, options)  # exit 2 with a clear message before any request
         if options.waivers_file:
             load_waivers(options.waivers_file)

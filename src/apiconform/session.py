@@ -6,18 +6,21 @@ Shared by the pytest plugin and the CLI so that `apiconform run` and plain
 
 from __future__ import annotations
 
+import difflib
 import os
 import random
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from apiconform import mocks
-from apiconform.catalog import load_catalog
+from apiconform.catalog import PROFILES, load_catalog
 from apiconform.client import Budget, Client, Credential, Recorder
 from apiconform.context import Context
 from apiconform.errors import ConfigError
@@ -49,6 +52,7 @@ class Options:
     rules: list[str] = field(default_factory=list)
     progress: bool = False
     waivers_file: str | None = None  # waivers.py: accepted, dated exceptions for audits
+    openapi_file: str | None = None  # a local OpenAPI document for the sweep (wins over the target file)
 
 
 @dataclass
@@ -93,16 +97,72 @@ class ProfileSession:
     run: RunResult
 
 
+# 32 bits: the seed range the usual tools accept (numpy's legacy seeding among them), so that a
+# reported seed can be passed on anywhere; refused before the run, not deep inside it.
+MAX_SEED = 2**32 - 1
+
+
+def check_rule_ids(ids: list[str]) -> None:
+    """--rules names catalog rules only; a typo would silently run nothing."""
+    known = [rule_id for p in PROFILES for rule_id in load_catalog(p).ids]
+    by_upper = {rule_id.upper(): rule_id for rule_id in known}
+    for rule_id in ids:
+        if rule_id in known:
+            continue
+        close = difflib.get_close_matches(rule_id.upper(), list(by_upper), n=1, cutoff=0.6)
+        hint = f"did you mean {by_upper[close[0]]}?" if close else "see `apiconform rules`"
+        raise ConfigError(f"--rules: unknown rule id {rule_id!r} ({hint})")
+
+
+def check_report_dir(options: Options) -> None:
+    """Create the report folder and prove it writable now, not after a long run has been paid for."""
+    if not options.write_reports:
+        return
+    # Without --report-dir the reports go to reports/<profile>-<UTC>/, created at the end: check reports/.
+    folder = Path(options.report_dir) if options.report_dir else Path("reports")
+    label = f"--report-dir {folder}" if options.report_dir else f"the default report folder {folder}/"
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ConfigError(f"{label}: " + ("is a file, not a folder" if blocker == folder
+                                          else f"{blocker} is a file, not a folder"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Write access, as the OS decides it (permissions, read-only mounts, ACLs): try it.
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".apiconform-write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{label}: cannot be written ({exc.strerror or exc})") from exc
+
+
+def check_openapi_file(target: TargetConfig, from_flag: bool) -> None:
+    """Read the named OpenAPI document now: an unusable one is exit 2 before anything is sent."""
+    from apiconform.sweep import load_openapi_file  # schemathesis: paid only when a file is named
+
+    assert target.openapi_file is not None
+    label = "--openapi" if from_flag else f"target file {target.source}: target.openapi:"
+    file = Path(target.openapi_file)
+    if not file.is_file():
+        raise ConfigError(f"{label} {file} does not exist" if not file.exists() else f"{label} {file} is not a file")
+    load_openapi_file(str(file), label)
+
+
 def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[str, Credential], bool]:
     """Target config and credentials; raises ConfigError before anything is sent."""
     target = load_target(profile, options.target_file)
     load_catalog(profile)  # an unknown profile fails here
+    check_rule_ids(options.rules)
     base_url = options.base_url or target.base_url
     embedded = base_url is None
+    if options.seed is not None and not 0 <= options.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {options.seed}")
     if options.max_requests is not None:
         if options.max_requests < 1:
             raise ConfigError("--max-requests must be a positive integer")
         target.max_requests = options.max_requests
+    if options.openapi_file:
+        target.openapi_file = options.openapi_file
+    if target.openapi_file:
+        check_openapi_file(target, from_flag=bool(options.openapi_file))
     if options.allow_writes is not None:
         target.allow_writes = options.allow_writes or target.allow_writes
     if options.exhaust_rate_limit is not None:
@@ -122,7 +182,7 @@ def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[s
         assert base_url is not None
         target.base_url = validate_base_url(base_url)
         env: dict[str, str | None] = {"primary": target.token_env, "b": target.token_b_env,
-                                      "scoped": target.scoped_token_env}
+                                      "scoped": target.scoped_token_env, "exhaust": target.exhaust_token_env}
         for label, var in env.items():
             secret = os.environ.get(var) if var else None
             if secret:
@@ -137,6 +197,7 @@ def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[s
                               "or --allow-insecure-http if you really mean it")
     for cred in creds.values():
         REDACTOR.add(cred.value)
+    check_report_dir(options)  # last: a run refused for another reason leaves no folder behind
     return target, creds, embedded
 
 

@@ -175,9 +175,8 @@ def _outside_any_test(work: Callable[[], T]) -> T:
 
 # -- the document --------------------------------------------------------------------------
 def load_document(ctx: Context) -> dict[str, Any]:
-    named = getattr(ctx.target, "openapi_file", None)
-    if named:
-        return load_openapi_file(named)
+    if ctx.target.openapi_file:
+        return load_openapi_file(ctx.target.openapi_file)
     if ctx.profile == "booga":
         from apiconform.discovery import discover
 
@@ -190,7 +189,7 @@ def load_document(ctx: Context) -> dict[str, Any]:
     return fixture_document(ctx)
 
 
-def load_openapi_file(path: str) -> dict[str, Any]:
+def load_openapi_file(path: str, label: str = "--openapi") -> dict[str, Any]:
     """An OpenAPI document from a JSON or YAML file; ConfigError (exit 2) when it is unusable."""
     from pathlib import Path
 
@@ -198,12 +197,12 @@ def load_openapi_file(path: str) -> dict[str, Any]:
 
     try:
         loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))  # YAML reads JSON too
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"--openapi {path}: cannot read an OpenAPI document ({exc})") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{label} {path}: cannot read an OpenAPI document ({exc})") from exc
     if not isinstance(loaded, dict) or not isinstance(loaded.get("paths"), dict):
-        raise ConfigError(f"--openapi {path}: not an OpenAPI document with paths")
+        raise ConfigError(f"{label} {path}: not an OpenAPI document with paths")
     if not _usable(loaded):
-        raise ConfigError(f"--openapi {path}: schemathesis finds no GET operation in it")
+        raise ConfigError(f"{label} {path}: schemathesis finds no GET operation in it")
     return loaded
 
 

@@ -8,17 +8,26 @@ the request budget and the safety switches. Command-line flags win over the file
 from __future__ import annotations
 
 import copy
+import datetime
+import difflib
 import ipaddress
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from jsonschema import Draft202012Validator, ValidationError
+
 from apiconform.errors import ConfigError
+from apiconform.locations import fixtures_dir
 
 DEFAULT_MAX_REQUESTS = 2000
+# The most requests spent running one key into 429: past this a probe becomes a load test.
+DEFAULT_MAX_EXHAUST_REQUESTS = 400
 
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "boomerang": {
@@ -50,13 +59,12 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
             "openapi": "/api/api-management/openapi-schema/",
         },
         "params": {"limit": "limit", "offset": "offset"},
-        "features": {
-            "ordering": ["created_at", "name", "size"],
-            "created_after": True,
-            "search": True,
-        },
-        # plugin name -> a path that only that plugin's schema holds
-        "openapi_plugins": {"files": "/api/files/", "chat": "/api/chat/messages/"},
+        # Filters of the list operation: learned from the OpenAPI document the target serves
+        # (discovery.py); a name here adds or overrides one (ordering = [fields], search = true).
+        "features": {},
+        # Plugin name -> path prefix, for the schema endpoint's plugin filter; empty: the path
+        # groups of the served OpenAPI document.
+        "openapi_plugins": {},
         # a key lacking the scope for the list endpoint (its env variable names it)
         "scoped_request": {"method": "GET", "path": "/api/files/"},
         "write_payload": {"name": "apiconform-probe.txt", "content_type": "text/plain", "size": 12},
@@ -68,9 +76,12 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
 
 @dataclass
 class Timeouts:
+    """Seconds per request. A JSON API answers well within them; a dead or dripping target
+    costs at most `total` per request, and the client stops after a few such faults in a row."""
+
     connect: float = 5.0
-    read: float = 10.0
-    total: float = 30.0  # a hard deadline per request, whatever the server drips
+    read: float = 5.0  # silence between two reads (the status line included)
+    total: float = 6.0  # a hard deadline per request, whatever the server drips
 
 
 @dataclass
@@ -84,6 +95,9 @@ class TargetConfig:
     token_env: str = "APICONFORM_TOKEN"
     token_b_env: str = "APICONFORM_TOKEN_B"
     scoped_token_env: str | None = None
+    exhaust_token_env: str | None = None  # a key of its own for BGA-RATE-EXCEEDED
+    max_exhaust_requests: int = DEFAULT_MAX_EXHAUST_REQUESTS
+    openapi_file: str | None = None  # a local OpenAPI document for the sweep, instead of the served one
     max_body_bytes: int = 5 * 1024 * 1024
     max_wait_seconds: float = 120.0  # the longest single back-off the kit accepts
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -108,6 +122,22 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return out
 
 
+# Keys of a file's [target], [credentials] and [timeouts] that map 1:1 onto TargetConfig /
+# Timeouts attributes (the schema has already checked their types and ranges).
+_TARGET_KEYS = ("base_url", "max_requests", "max_exhaust_requests", "allow_writes", "exhaust_rate_limit",
+                "allow_insecure_http", "max_wait_seconds", "max_body_bytes")
+_CREDENTIAL_KEYS = ("token_env", "token_b_env", "scoped_token_env", "exhaust_token_env")
+_TIMEOUT_KEYS = ("connect", "read", "total")
+_WHOLE_TABLES = ("openapi_plugins", "resource_query")
+
+
+@cache
+def target_schema() -> dict[str, Any]:
+    """fixtures/target.schema.json: what a target file may hold (README's table follows it)."""
+    schema: dict[str, Any] = json.loads((fixtures_dir() / "target.schema.json").read_text(encoding="utf-8"))
+    return schema
+
+
 def load_target(profile: str, path: str | os.PathLike[str] | None = None) -> TargetConfig:
     if profile not in PROFILE_DEFAULTS:
         raise ConfigError(f"unknown profile {profile!r}")
@@ -119,38 +149,114 @@ def load_target(profile: str, path: str | os.PathLike[str] | None = None) -> Tar
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"target file {file} does not exist") from exc
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"target file {file} is not a UTF-8 text file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"target file {file} is not valid TOML: {exc}") from exc
+    written_for = data.setdefault("profile", profile)
+    if written_for != profile:
+        raise ConfigError(f"target file {file}: profile: the file is written for {_show(written_for)}, "
+                          f"the run is {profile}")
+    problems = schema_problems(data)
+    if problems:
+        raise ConfigError(f"target file {file}: " + "; ".join(problems))
     config.source = str(file)
-    top = data.pop("target", {})
-    creds = data.pop("credentials", {})
-    timeouts = data.pop("timeouts", {})
-    try:
-        if "base_url" in top:
-            config.base_url = str(top["base_url"])
-        for key in ("max_requests",):
-            if key in top:
-                config.max_requests = int(top[key])
-        for key in ("allow_writes", "exhaust_rate_limit", "allow_insecure_http"):
-            if key in top:
-                setattr(config, key, bool(top[key]))
-        if "max_wait_seconds" in top:
-            config.max_wait_seconds = float(top["max_wait_seconds"])
-        if "max_body_bytes" in top:
-            config.max_body_bytes = int(top["max_body_bytes"])
-        for key in ("token_env", "token_b_env", "scoped_token_env"):
-            if key in creds:
-                setattr(config, key, str(creds[key]))
-        for key in ("connect", "read", "total"):
-            if key in timeouts:
-                setattr(config.timeouts, key, float(timeouts[key]))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"target file {file}: {exc}") from exc
-    unknown = set(data) - set(PROFILE_DEFAULTS[profile]) - {"profile"}
-    if unknown:
-        raise ConfigError(f"target file {file}: unknown sections {sorted(unknown)} for profile {profile}")
-    config.settings = _deep_merge(config.settings, data)
+    del data["profile"]
+    top, creds, timeouts = data.pop("target", {}), data.pop("credentials", {}), data.pop("timeouts", {})
+    for key in _TARGET_KEYS:
+        if key in top:
+            setattr(config, key, top[key])
+    for key in ("max_requests", "max_exhaust_requests", "max_body_bytes"):
+        setattr(config, key, int(getattr(config, key)))  # JSON Schema counts 3.0 as an integer
+    if "openapi" in top:
+        # Relative to the file, so that a target file and its OpenAPI document travel together.
+        config.openapi_file = str(file.parent / Path(top["openapi"]).expanduser())
+    for key in _CREDENTIAL_KEYS:
+        if key in creds:
+            setattr(config, key, creds[key])
+    for key in _TIMEOUT_KEYS:
+        if key in timeouts:
+            setattr(config.timeouts, key, float(timeouts[key]))
+    # Tables of free names (plugins, query parameters) describe the deployment as a whole:
+    # merged key by key, a default the deployment lacks could never be removed.
+    replaced = {key: data.pop(key) for key in _WHOLE_TABLES if key in data}
+    config.settings = _deep_merge(config.settings, data) | replaced
     return config
+
+
+def schema_problems(data: dict[str, Any]) -> list[str]:
+    """Every way `data` (a parsed target file, `profile` set) breaks the schema, one line each."""
+    validator = Draft202012Validator(target_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    return [_describe(error) for error in errors]
+
+
+def _key_path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _show(value: Any) -> str:
+    """A value as TOML spells it (true, "name"), not as Python does (True, 'name')."""
+    try:
+        return json.dumps(value)
+    except TypeError:
+        return str(value)  # dates and times
+
+
+_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
+          dict: "a table", datetime.datetime: "a date-time", datetime.date: "a date", datetime.time: "a time"}
+# What each pattern of the schema asks for, in words.
+_PATTERN_WORDS = {
+    "^/": "a path starting with /",
+    "^/.*\\{id\\}": "a path starting with / and holding {id}",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "the name of an environment variable (letters, digits, _), not a credential",
+    "^https?://[^/?#]+": "an http:// or https:// URL",
+}
+_TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
+               "array": "an array", "object": "a table"}
+
+
+def _expected(schema: dict[str, Any]) -> str:
+    types = schema.get("type", [])
+    words = " or ".join(_TYPE_WORDS.get(t, t) for t in ([types] if isinstance(types, str) else types))
+    items = schema.get("items")
+    if types == "array" and isinstance(items, dict):
+        item_type = items.get("type") or target_schema()["$defs"].get(
+            str(items.get("$ref", "")).rsplit("/", 1)[-1], {}).get("type")
+        if item_type:
+            words = f"an array of {item_type}s"
+    return words
+
+
+def _describe(error: ValidationError) -> str:
+    where = _key_path(error.absolute_path)
+    value, schema = error.instance, error.schema
+    assert isinstance(schema, dict)
+    if error.validator == "additionalProperties":
+        known = sorted(schema.get("properties", {}))
+        names = sorted(set(value) - set(known)) if isinstance(value, dict) else []
+        out = []
+        for name in names:
+            section = not where and isinstance(value[name], dict)
+            label = f"[{name}]" if section else f"{where}.{name}" if where else name
+            hint = difflib.get_close_matches(name, known, n=1)
+            kind = "section" if section else "key"
+            out.append(f"{label}: unknown {kind}" + (f" (did you mean {hint[0]}?)" if hint else
+                                                     f" (known: {', '.join(k for k in known if k != 'profile')})"))
+        return "; ".join(out)
+    prefix = f"{where}: " if where else ""
+    if error.validator == "type":
+        kind = _KINDS.get(type(value), type(value).__name__)
+        return f"{prefix}{_show(value)} is {kind}, expected {_expected(schema)}"
+    if error.validator == "enum":
+        return f"{prefix}{_show(value)} is not one of {', '.join(_show(v) for v in error.validator_value)}"
+    if error.validator == "pattern":
+        wanted = _PATTERN_WORDS.get(str(error.validator_value), f"matching {error.validator_value}")
+        return f"{prefix}{_show(value)} is not {wanted}"
+    return prefix + error.message
 
 
 def is_loopback_host(host: str | None) -> bool:

@@ -16,7 +16,6 @@ from apiconform.probes_booga import first_page, get_list, item_path, list_path, 
 from apiconform.sweep import sweep
 
 PER_KEY_REQUESTS = 5
-MAX_EXHAUST_REQUESTS = 400  # past this the run would be a load test, not a probe
 
 
 def rate_probes(ctx: Context) -> list[Exchange]:
@@ -115,10 +114,12 @@ def test_past_the_limit_is_429(ctx: Context) -> None:
     if not lefts and not limits:
         raise Incomplete("no rate-limit header says how many requests exhaust the key", first)
     bound = (min(lefts) if lefts else min(limits)) + 5
-    if bound > MAX_EXHAUST_REQUESTS:
-        raise Incomplete(f"exhausting the key would take {bound} requests "
-                         f"(more than {MAX_EXHAUST_REQUESTS}); "
-                         "run this rule with a key whose per-minute limit is small", first)
+    # Past this a probe becomes a load test: the target file's max_exhaust_requests sets it.
+    most = ctx.target.max_exhaust_requests
+    if bound > most:
+        raise Incomplete(f"exhausting the key would take {bound} requests (more than max_exhaust_requests "
+                         f"= {most}); name a key of its own with a small per-minute limit in the target "
+                         "file ([credentials] exhaust_token_env), or raise max_exhaust_requests", first)
     ex, sent = first, 1
     while ex.status != 429 and sent < bound:
         sent += 1

@@ -1,0 +1,245 @@
+"""Bad input from the user is refused before anything is sent: exit 2 and one line on stderr
+naming the flag (issue 9). Target-file keys: test_bad_input_target.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apiconform.cli import main
+from apiconform.locations import suites_dir
+from apiconform.runner import run
+from apiconform.session import Options
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run the CLI; it must exit 2 with exactly one line on stderr, which is returned."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own refusals
+        code = exc.code  # type: ignore[assignment]
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Blocks and records every outgoing connection: a refused run must not send anything."""
+    attempts: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("network use blocked by the test")
+
+    for name in ("create_connection", "getaddrinfo"):
+        monkeypatch.setattr(socket, name, refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setenv("APICONFORM_TOKEN", "bad-input-test-token")
+    yield attempts
+    assert attempts == [], "a refused run sent something"
+
+
+LIVE = ["--base-url", "https://api.example.test", "--quiet"]
+
+
+# -- --report-dir ----------------------------------------------------------------------------
+
+def test_report_dir_that_is_a_file_is_refused_first(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    no_network: list[Any]) -> None:
+    blocker = tmp_path / "reports"
+    blocker.write_text("in the way")
+    line = refused(["run", "booga", *LIVE, "--report-dir", str(blocker)], capsys)
+    assert "--report-dir" in line and "is a file" in line
+
+
+def test_report_dir_below_a_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            no_network: list[Any]) -> None:
+    (tmp_path / "f").write_text("")
+    line = refused(["run", "boomerang", *LIVE, "--report-dir", str(tmp_path / "f" / "sub")], capsys)
+    assert "--report-dir" in line and "is a file" in line
+
+
+def test_default_report_folder_is_checked_too(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch, no_network: list[Any]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports").write_text("")
+    line = refused(["run", "booga", *LIVE], capsys)
+    assert "default report folder reports/" in line
+
+
+def test_report_dir_is_created_before_the_run(tmp_path: Path) -> None:
+    """The embedded run: the folder exists (and was writable) before pytest ever ran."""
+    folder = tmp_path / "a" / "b"
+    outcome = run("boomerang", Options(report_dir=str(folder), rules=["BMR-GZIP"]))
+    assert outcome.exit_code == 0 and (folder / "report.json").is_file()
+    assert not list(folder.glob(".apiconform-write-check-*"))  # the probe file is gone
+
+
+@pytest.fixture
+def read_only_dir() -> Iterator[Path]:
+    # Outside pytest's tmp_path (mode 0700), so that an unprivileged user can reach it.
+    parent = Path(tempfile.mkdtemp(prefix="apiconform-ro-"))
+    parent.chmod(0o755)
+    folder = parent / "ro"
+    folder.mkdir(mode=0o555)
+    folder.chmod(0o555)
+    yield folder
+    folder.chmod(0o755)
+    shutil.rmtree(parent)
+
+
+def test_read_only_report_dir_is_refused(read_only_dir: Path) -> None:
+    """A real read-only folder: as root (which may write anywhere) the CLI runs as nobody."""
+    prefix: list[str] = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # setpriv, not subprocess's user=: the interpreter may live below root's own 0700 home.
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: a read-only folder is writable")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    proc = subprocess.run(
+        [*prefix, sys.executable, "-m", "apiconform.cli", "run", "boomerang", "--quiet",
+         "--report-dir", str(read_only_dir)],
+        cwd=read_only_dir.parent, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "HOME": str(read_only_dir.parent)},
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"apiconform: --report-dir {read_only_dir}: cannot be written (Permission denied)"]
+    assert list(read_only_dir.iterdir()) == []
+
+
+def test_plain_pytest_refuses_an_unwritable_report_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(suites_dir("booga")), "-p", "no:cacheprovider", "-q",
+         "--report-dir", str(blocker)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
+    assert f"--report-dir {blocker}: is a file, not a folder" in proc.stderr
+    assert " passed" not in proc.stdout and " failed" not in proc.stdout
+
+
+# -- --rules ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("given", "suggested"), [("bga-list-limit", "BGA-LIST-LIMIT"),
+                                                  ("BGA-LIST-LIMT", "BGA-LIST-LIMIT"),
+                                                  ("bmr-gzip", "BMR-GZIP")])
+def test_unknown_rule_id_is_refused_with_the_closest(given: str, suggested: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    profile = "booga" if suggested.startswith("BGA") else "boomerang"
+    line = refused(["run", profile, "--no-reports", "--quiet", "--rules", f"{given}"], capsys)
+    assert line == f"apiconform: --rules: unknown rule id {given!r} (did you mean {suggested}?)"
+
+
+def test_nothing_like_a_rule_id_points_to_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    line = refused(["run", "booga", "--no-reports", "--rules", "zzzz"], capsys)
+    assert "unknown rule id 'zzzz'" in line and "apiconform rules" in line
+
+
+def test_rule_ids_of_another_profile_are_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    line = refused(["run", "booga", "--report-dir", str(tmp_path / "r"), "--rules", "BGA-LIST-LIMIT,BMR-GZIP"],
+                   capsys)
+    assert line == "apiconform: --rules: BMR-GZIP is not a rule of booga (see `apiconform rules booga`)"
+    assert not (tmp_path / "r").exists()  # refused before the report folder was made
+
+
+# -- ranges ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["run", "boomerang", "--seed", "-1"], "--seed"),
+    (["run", "boomerang", "--seed", str(2**32)], "--seed"),
+    (["run", "boomerang", "--seed", "zero"], "--seed"),
+    (["run", "boomerang", "--max-requests", "0"], "--max-requests"),
+    (["serve", "booga", "--port", "99999"], "--port"),
+    (["serve", "booga", "--port", "-1"], "--port"),
+])
+def test_out_of_range_numbers_are_refused(argv: list[str], flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    line = refused(argv, capsys)
+    assert f"argument {flag}:" in line
+
+
+def test_seed_bounds_are_accepted(tmp_path: Path) -> None:
+    for seed in (0, 2**32 - 1):
+        assert main(["run", "boomerang", "--no-reports", "--quiet", "--rules", "BMR-GZIP",
+                     "--seed", str(seed)]) == 0
+
+
+def test_seed_out_of_range_is_refused_through_options() -> None:
+    """The same bound for plain pytest and the Python API, which do not go through argparse."""
+    outcome = run("boomerang", Options(seed=2**32, write_reports=False))
+    assert outcome.exit_code == 2 and outcome.message.startswith("--seed must be in 0..4294967295")
+
+
+# -- --openapi -------------------------------------------------------------------------------
+
+def test_missing_openapi_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         no_network: list[Any]) -> None:
+    line = refused(["run", "booga", *LIVE, "--no-reports", "--openapi", str(tmp_path / "none.yaml")], capsys)
+    assert line == f"apiconform: --openapi {tmp_path / 'none.yaml'} does not exist"
+
+
+def test_openapi_file_that_is_no_openapi_document_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             no_network: list[Any]) -> None:
+    bad = tmp_path / "o.yaml"
+    bad.write_text("- just\n- a list\n")
+    line = refused(["run", "booga", *LIVE, "--no-reports", "--openapi", str(bad)], capsys)
+    assert "--openapi" in line and "not an OpenAPI document" in line
+
+
+def test_openapi_flag_wins_over_the_target_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from apiconform.session import resolve_target
+
+    doc = tmp_path / "flag.yaml"
+    doc.write_text("openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
+                   "paths: {/api/files/: {get: {responses: {'200': {description: ok}}}}}\n")
+    (tmp_path / "t.toml").write_text('[target]\nopenapi = "missing-but-overridden.yaml"\n')
+    target, _, _ = resolve_target("booga", Options(target_file=str(tmp_path / "t.toml"), openapi_file=str(doc),
+                                                   write_reports=False))
+    assert target.openapi_file == str(doc)
+
+
+def test_pytest_args_carry_openapi() -> None:
+    from apiconform.runner import pytest_args
+
+    args = pytest_args("booga", Options(openapi_file="o.yaml"))
+    assert args[args.index("--openapi") + 1] == "o.yaml"
+
+
+# -- a closed reader -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [["rules", "booga"], ["mutants"], ["rules", "--format", "json"], ["run", "--help"]])
+def test_output_into_a_closed_pipe_ends_quietly(argv: list[str]) -> None:
+    """`apiconform rules booga | head -3`: the reader is gone before the kit writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has already gone: every write is EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "apiconform.cli", *argv], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode in (0, 141)
+
+
+def test_head_of_rules_through_a_shell() -> None:
+    if shutil.which("head") is None or shutil.which("sh") is None:
+        pytest.skip("no POSIX shell")
+    cli = f"'{sys.executable}' -m apiconform.cli"
+    cmd = f"{cli} rules booga | head -3; {cli} mutants | head -1"
+    proc = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert proc.stderr == "" and len(proc.stdout.splitlines()) == 4
