@@ -35,8 +35,10 @@ CASES: dict[str, tuple[Behaviour, set[int], str]] = {
     "enormous-body": (b.enormous_body, {1}, ""),
     "enormous-headers": (b.enormous_headers, {3}, "enormous headers"),
     "5xx": (b.status(503), {1}, ""),
-    "throttling": (b.status(429), {3}, "throttling"),
-    "retry-after-a-day": (b.status(429, headers=[("Retry-After", "86400")]), {3}, "more than the cap"),
+    # Every exchange is judged: a 429 without the documented error body or headers fails those
+    # rules on its own evidence (exit 1); every other rule is undecided, with the reason.
+    "throttling": (b.status(429), {1, 3}, "throttling"),
+    "retry-after-a-day": (b.status(429, headers=[("Retry-After", "86400")]), {1, 3}, "more than the cap"),
 }
 # Booga runs cost more requests: a representative subset keeps the file fast.
 BOOGA_CASES = {"resetting", "lying-gzip", "5xx", "throttling"}
