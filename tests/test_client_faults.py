@@ -60,17 +60,23 @@ def test_unreachable_after_first_few_failures_then_nothing_is_sent() -> None:
     assert client.budget.sent == 3
 
 
-def test_a_target_that_answered_gets_more_patience() -> None:
+def test_one_fault_between_answers_is_evidence_three_in_a_row_stop_the_run() -> None:
     client, _ = make_client()
     with respx.mock(base_url=BASE) as router:
         router.get("/ok").mock(return_value=httpx.Response(200, json={}))
         router.get("/x").mock(side_effect=httpx.ReadTimeout("t"))
         client.get("/ok")
-        for _ in range(5):
+        for _ in range(5):  # a healthy run: faults with answers in between never add up
             client.get("/x", allow_fault=True)
+            client.get("/x", allow_fault=True)
+            client.get("/ok")
         assert client.unreachable is None
-        client.get("/x", allow_fault=True)
-        assert client.unreachable
+        for _ in range(3):
+            client.get("/x", allow_fault=True)
+        assert client.unreachable and "unhealthy after 3 consecutive faults" in client.unreachable
+        assert len(client.stop_evidence) == 3 and all(ex.error for ex in client.stop_evidence)
+        with pytest.raises(TransportFault, match="not sent: target unhealthy"):
+            client.get("/ok")
 
 
 def test_faults_elsewhere_do_not_mark_the_target_unreachable() -> None:
@@ -100,10 +106,32 @@ def test_429_without_retry_after_backs_off_exponentially_then_gives_up() -> None
     client, clock = make_client()
     with respx.mock(base_url=BASE) as router:
         route = router.get("/x").mock(return_value=httpx.Response(429))
-        with pytest.raises(Incomplete, match="still 429 after 2 retries") as info:
+        with pytest.raises(Incomplete, match="3 answers in a row were 429") as info:
             client.get("/x")
     assert route.call_count == 3 and clock.sleeps == [2.0, 4.0]
     assert info.value.exchange is not None and info.value.exchange.status == 429
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Retry-After": "1"},
+    {"Retry-After": "20"},
+    {"Retry-After": "86400"},
+    {"X-RateLimit-Remaining-Minute": "0"},
+    {"Retry-After": "1", "X-RateLimit-Limit-Minute": "60", "X-RateLimit-Remaining-Minute": "0"},
+    {"RateLimit": "limit=60, remaining=0, reset=50"},
+], ids=["bare", "retry-1s", "retry-20s", "retry-a-day", "remaining-0", "booga-headers", "ietf-reset-50s"])
+def test_a_429_storm_stops_the_run_whatever_its_headers(headers: dict[str, str]) -> None:
+    client, clock = make_client()
+    with respx.mock(base_url=BASE) as router:
+        route = router.get("/x").mock(return_value=httpx.Response(429, headers=headers))
+        for _ in range(20):  # every later rule tries again
+            with pytest.raises(Incomplete):
+                client.get("/x")
+    assert client.throttled and "throttling" in client.throttled
+    assert route.call_count <= THROTTLED_AFTER  # nothing is sent once the kit has stopped
+    assert sum(clock.sleeps) <= 30  # the whole storm costs at most half a minute of waiting
+    assert client.stop_evidence and all(ex.status == 429 for ex in client.stop_evidence)
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
@@ -120,7 +148,7 @@ def test_retry_after_of_a_day_is_incomplete_without_sleeping() -> None:
     client, clock = make_client()
     with respx.mock(base_url=BASE) as router:
         route = router.get("/x").mock(return_value=httpx.Response(429, headers={"Retry-After": "86400"}))
-        with pytest.raises(Incomplete, match="86400s, more than the cap"):
+        with pytest.raises(Incomplete, match=r"wait 86400s .*more than the cap"):
             client.get("/x")
         # The next request with that key would have to wait a day too: refused locally.
         with pytest.raises(Incomplete, match="more than the cap"):

@@ -4,44 +4,138 @@ One place holds the safety rules: the request budget, pacing and bounded 429 bac
 credentials only to the target's own origin (redirects are never followed), a hard
 deadline per request, a cap on what is read, and Content-Encoding undone by the kit so
 that a lying or truncated gzip stream is evidence rather than silently accepted data.
+
+It also decides when a target is not worth talking to any more: a few transport faults in
+a row (unhealthy, `unreachable`) or a few "retry later" answers in a row after their wait
+was honoured (`throttled`). From then on nothing is sent and nothing is waited for; every
+rule not yet decided becomes `error` with the reason and the last exchanges as evidence.
 """
 
 from __future__ import annotations
 
 import json
-import threading
+import ssl
 import time
 import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from apiconform.errors import BudgetExhausted, ConfigError, Incomplete, TransportFault
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
-from apiconform.pacing import Pacer
+from apiconform.pacing import Pacer, requested_delay
 from apiconform.redact import REDACTOR, Redactor
 from apiconform.target import Timeouts, is_loopback_host
 
 USER_AGENT = "apiconform/0.1 (conformance kit)"
-# Retries of one request after a 429: only idempotent methods, and only a few times.
-MAX_429_RETRIES = 2
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 # h11's terse messages, said so that a reader of the report knows what the server did.
 KNOWN_ERRORS = {
     "Receive buffer too long": "response headers larger than the HTTP parser's limit (enormous headers)",
     "Server disconnected without sending a response.": "the server closed the connection without answering",
 }
-# After this many 429s in a row on ordinary traffic the target is throttling the kit: every
-# later request is refused locally (rule -> error) instead of adding to the customer's quota.
-THROTTLED_AFTER = 4
-# Transport failures in a row (to the target's own origin) after which the target counts as
-# unreachable: fewer if it has never answered at all, so a dead target ends a run in seconds.
-UNREACHABLE_FIRST = 3
-UNREACHABLE_AFTER = 6
+# Transport faults in a row (timeouts, resets, the total deadline) on the target's own origin
+# after which the target counts as unhealthy. One fault in a healthy run is that rule's
+# evidence; three in a row cost at most three deadlines and end the run.
+FAULTS_IN_A_ROW = 3
+# "Retry later" answers in a row on ordinary traffic (429, or 503 with Retry-After), each but
+# the first sent after the wait the previous one asked for: the key is spent or the target is
+# hostile, and the kit stops instead of adding to the customer's quota.
+THROTTLED_AFTER = 3
+# The most one such streak may make the kit wait in all (Retry-After, a RateLimit reset, or the
+# kit's own back-off of 2 s, 4 s): a throttling target costs a run well under a minute.
+THROTTLE_WAIT = 30.0
+# Of a body past the size cap the kit keeps this much for evidence (a report shows 4000
+# characters) and drops the rest: thousands of capped bodies must not fill the memory.
+KEPT_OF_TRUNCATED = 64 * 1024
+# How many of the exchanges that stopped a run are kept as evidence for the rules not run.
+STOP_EVIDENCE = 3
+# The worker pool's defaults as httpx sets them (httpx.HTTPTransport), kept for the rebuilt pool.
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+
+# The monotonic time by which the request in flight (on this thread) must be complete.
+_DEADLINE: ContextVar[float | None] = ContextVar("apiconform_deadline", default=None)
+
+
+def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
+    """A socket operation's timeout, cut to what is left of the request's total deadline."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("total deadline exceeded")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read and write ends by the request's total deadline.
+
+    A server dripping a byte a second never trips a per-read timeout; here each read may wait
+    only for what is left of the deadline, so the drip ends on time, in the kit's own thread,
+    and httpcore closes the connection (nothing is left reading in the background).
+    """
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _bounded(timeout, httpcore.ConnectTimeout),
+                                                       local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(
+            path, _bounded(timeout, httpcore.ConnectTimeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class DeadlineTransport(httpx.HTTPTransport):
+    """httpx's own transport over sockets that honour the kit's total deadline per request."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False, limits=_LIMITS)
+        # httpx takes no network backend, so its pool is rebuilt with one (httpx is pinned
+        # below 0.29, whose HTTPTransport keeps the pool in `_pool`).
+        self._pool.close()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=_LIMITS.max_connections,
+            max_keepalive_connections=_LIMITS.max_keepalive_connections,
+            keepalive_expiry=_LIMITS.keepalive_expiry,
+            network_backend=_DeadlineBackend(),
+        )
 
 
 @dataclass(frozen=True)
@@ -141,7 +235,8 @@ class Client:
 
     A test that wants to see a 429 (deliberate exhaustion) passes `retry_429=False` and
     `pace=False`; on every other request a 429 is backed off and retried (idempotent methods
-    only), and one that cannot be retried ends the rule as `error`, never as a `fail`.
+    only) until THROTTLED_AFTER of them in a row stop the run; one that cannot be retried ends
+    the rule as `error`, never as a `fail`.
     """
 
     def __init__(
@@ -168,19 +263,17 @@ class Client:
         self.max_body_bytes = max_body_bytes
         self.allow_insecure_http = allow_insecure_http
         self.in_process = in_process
-        # A real socket can stall inside a single read for ever (a server dripping a byte a
-        # second never trips httpx's per-read timeout), so network requests run in a worker
-        # thread that is abandoned at the total deadline. An in-process app is the kit's own.
-        self.threaded = transport is None
-        self.unreachable: str | None = None  # why the target counts as unreachable
-        self.throttled: str | None = None  # why the kit stopped sending (429 after 429)
-        self._faults_in_a_row = 0
-        self._answered = False
-        self._429_in_a_row = 0
+        self.unreachable: str | None = None  # why the target counts as unhealthy (faults in a row)
+        self.throttled: str | None = None  # why the kit stopped sending (retry-later in a row)
+        self.stop_evidence: list[Exchange] = []  # the last exchanges before the kit stopped
+        self._faults: list[Exchange] = []  # the current run of transport faults on the target
+        self._answered = False  # the target has answered at least once
+        self._retry_later: list[Exchange] = []  # the current run of 429 (or 503 + Retry-After)
+        self._retry_later_waited = 0.0  # what that run has made the kit wait so far
         self.unexpected_429 = 0  # 429s on ordinary traffic (pacing should keep this at 0)
         t = self.timeouts
         self._http = httpx.Client(
-            transport=transport,
+            transport=transport or DeadlineTransport(),
             follow_redirects=False,  # never carry credentials along a redirect: a 3xx is evidence
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
             trust_env=False,  # no proxies or netrc credentials picked up from the environment
@@ -188,6 +281,11 @@ class Client:
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the kit sends nothing more to this target (None while it still does)."""
+        return self.unreachable or self.throttled
 
     # -- URL handling ---------------------------------------------------------------
     def url(self, path_or_url: str) -> str:
@@ -225,18 +323,15 @@ class Client:
         pace: bool = True,
         allow_fault: bool = False,
     ) -> Exchange:
-        """Send one request (plus bounded 429 retries for GET/HEAD); returns the recorded exchange.
+        """Send one request (plus 429 retries for GET/HEAD); returns the recorded exchange.
 
         A transport failure raises `TransportFault` unless `allow_fault`, in which case the
         exchange comes back with `error` set and no response. An unexpected 429 that cannot
-        be retried, a spent budget, an unreachable or throttling target raise `Incomplete`.
+        be retried, a spent budget, an unhealthy or throttling target raise `Incomplete`.
         """
         method = method.upper()
         url = self.url(path_or_url)
-        if self.unreachable:
-            raise TransportFault(f"not sent: the target is unreachable ({self.unreachable})")
-        if self.throttled:
-            raise Incomplete(f"not sent: the target is throttling the kit ({self.throttled})")
+        self._refuse_if_stopped()
         hdrs: dict[str, str] = {"User-Agent": USER_AGENT, "Accept": "application/json",
                                 "Accept-Encoding": accept_encoding}
         if credential is not None:
@@ -250,35 +345,67 @@ class Client:
             content = json.dumps(json_body).encode()
             hdrs.setdefault("Content-Type", "application/json")
         key = credential.label if credential else "anonymous"
-        attempts = 0
         while True:
             if pace:
-                self.pacer.before(key)
+                self._pace(key)
             exchange = self._send_once(method, url, params, hdrs, content, note, allow_fault, key)
-            if exchange.status != 429 or not retry_429:
-                if exchange.response is not None and retry_429:
-                    self._429_in_a_row = 0
+            if not retry_429 or exchange.response is None:
+                return exchange  # a deliberate 429 is the test's; a fault is counted elsewhere
+            if not _asks_to_retry_later(exchange):
+                self._retry_later, self._retry_later_waited = [], 0.0
                 return exchange
-            assert exchange.response is not None
-            self._429_in_a_row += 1
-            self.unexpected_429 += 1
-            delay = self.pacer.observe(key, 429, _lower_headers(exchange.response.headers))
-            if self._429_in_a_row >= THROTTLED_AFTER:
-                self.throttled = f"{self._429_in_a_row} responses in a row were 429 Too Many Requests"
+            self._retry_later.append(exchange)
+            if exchange.status == 429:
+                self.unexpected_429 += 1
+            streak = len(self._retry_later)
+            if streak >= THROTTLED_AFTER:
+                asked = "429 Too Many Requests" if exchange.status == 429 else \
+                    f"{exchange.status} with Retry-After"
+                self._stop("throttled", f"the target is throttling the kit: {streak} answers in a row were "
+                                        f"{asked}, each sent after the wait the previous one asked for",
+                           self._retry_later)
                 raise Incomplete(f"rate limited: {self.throttled}; the kit stops sending", exchange)
+            if exchange.status != 429:
+                return exchange  # a 503 is an answer; the wait it asks for delays the next request
+            if requested_delay(_lower_headers(exchange.response.headers)) is None:
+                # Nothing says when: the kit's own back-off, 2 s then 4 s.
+                self.pacer.defer(key, 2.0 ** streak)
             if method not in IDEMPOTENT:
                 raise Incomplete(f"rate limited: 429 to {method}, which the kit never retries", exchange)
-            if attempts >= MAX_429_RETRIES:
-                raise Incomplete(f"rate limited: still 429 after {attempts} retries", exchange)
-            wait = delay if delay is not None else min(2.0 ** (attempts + 1), 30.0)
-            if wait > self.pacer.max_wait:
-                raise Incomplete(f"rate limited: the server asks to wait {wait:.0f}s, more than the cap "
-                                 f"of {self.pacer.max_wait:.0f}s (max_wait_seconds)", exchange)
-            attempts += 1
-            self.pacer.wait(wait, f"429 Too Many Requests, retry {attempts} of {MAX_429_RETRIES}")
 
     def get(self, path_or_url: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path_or_url, **kwargs)
+
+    def _refuse_if_stopped(self) -> None:
+        last = self.stop_evidence[-1] if self.stop_evidence else None
+        if self.unreachable:
+            raise TransportFault(f"not sent: {self.unreachable}", last)
+        if self.throttled:
+            raise Incomplete(f"not sent: {self.throttled}", last)
+
+    def _pace(self, key: str) -> None:
+        """Wait as the pacer says; while answers keep saying "retry later", only as long as
+        THROTTLE_WAIT allows in all, and not at all once the kit has stopped."""
+        if not self._retry_later:
+            self.pacer.before(key)
+            return
+        wait, why = self.pacer.delay_for(key)
+        cap = min(THROTTLE_WAIT, self.pacer.max_wait)
+        if self._retry_later_waited + wait > cap:
+            last = self._retry_later[-1]
+            which = f"a {last.status} answer" if len(self._retry_later) == 1 else \
+                f"{len(self._retry_later)} {last.status} answers in a row"
+            self._stop("throttled", f"the target is throttling the kit: after {which} the next request would "
+                                    f"have to wait {wait:.0f}s ({why}), more than the cap of {cap:.0f}s the kit "
+                                    "waits in all on retry-later answers", self._retry_later)
+            raise Incomplete(f"rate limited: {self.throttled}", last)
+        self.pacer.wait(wait, f"{why}; retry-later answer {len(self._retry_later)} of at most "
+                              f"{THROTTLED_AFTER - 1} in a row")
+        self._retry_later_waited += wait
+
+    def _stop(self, kind: str, reason: str, evidence: list[Exchange]) -> None:
+        setattr(self, kind, self.redactor.text(reason))
+        self.stop_evidence = list(evidence[-STOP_EVIDENCE:])
 
     def _send_once(
         self,
@@ -304,11 +431,11 @@ class Client:
         started = time.monotonic()
         raw: _Raw | None = None
         try:
-            raw = self._fetch_with_deadline(request, started)
+            raw = self._fetch(request, started)
         except TransportFault as exc:
             exchange.error = str(exc)
         except httpx.TimeoutException as exc:
-            exchange.error = f"timed out ({type(exc).__name__})"
+            exchange.error = self._timeout_text(exc, started)
         except httpx.HTTPError as exc:
             text = self.redactor.text(str(exc)) or "connection failed"
             exchange.error = f"{type(exc).__name__}: {KNOWN_ERRORS.get(text, text)}"
@@ -317,75 +444,66 @@ class Client:
         path = urlsplit(url).path
         if raw is None:
             self.recorder.record(exchange, path)
-            self._count_fault(url, exchange.error or "")
+            self._count_fault(url, exchange)
             if allow_fault:
                 return exchange
             raise TransportFault(f"{method} {self.redactor.text(url)}: {exchange.error}", exchange)
         if self.same_origin(url):
-            self._faults_in_a_row, self._answered = 0, True
+            self._faults, self._answered = [], True
         body, decode_error = decode_body(raw.body, _lower_headers(raw.headers).get("content-encoding"),
-                                          self.max_body_bytes)
+                                         self.max_body_bytes)
         if raw.truncated and decode_error and body is not raw.body:
             decode_error = None  # the kit stopped reading: a short stream is its own doing
+        truncated = raw.truncated or len(body) > self.max_body_bytes
         exchange.response = RecordedResponse(
             status=raw.status,
             headers=raw.headers,
-            body=body[: self.max_body_bytes],
+            body=body[:min(self.max_body_bytes, KEPT_OF_TRUNCATED)] if truncated else body,
             elapsed=time.monotonic() - started,
             raw_size=len(raw.body),
-            truncated=raw.truncated or len(body) > self.max_body_bytes,
+            truncated=truncated,
             decode_error=decode_error,
         )
         self.pacer.observe(key, raw.status, _lower_headers(raw.headers))
         self.recorder.record(exchange, path)
         return exchange
 
-    def _count_fault(self, url: str, error: str) -> None:
+    def _timeout_text(self, exc: httpx.TimeoutException, started: float) -> str:
+        if time.monotonic() - started >= self.timeouts.total - 0.01:
+            return f"no complete response within the total deadline of {self.timeouts.total:g}s"
+        limit = self.timeouts.connect if isinstance(exc, httpx.ConnectTimeout) else self.timeouts.read
+        return f"timed out ({type(exc).__name__}: nothing for {limit:g}s)"
+
+    def _count_fault(self, url: str, exchange: Exchange) -> None:
         if not self.same_origin(url):
             return  # e.g. the plain-http probe of an https target: expected to fail
-        self._faults_in_a_row += 1
-        limit = UNREACHABLE_AFTER if self._answered else UNREACHABLE_FIRST
-        if self._faults_in_a_row >= limit:
-            self.unreachable = f"{self._faults_in_a_row} requests in a row failed, the last: " \
-                               f"{self.redactor.text(error)}"
+        self._faults.append(exchange)
+        if len(self._faults) >= FAULTS_IN_A_ROW:
+            state = "unhealthy" if self._answered else "unreachable"
+            self._stop("unreachable", f"target {state} after {len(self._faults)} consecutive faults "
+                                      f"(the last: {exchange.error})", self._faults)
 
-    def _fetch_with_deadline(self, request: httpx.Request, started: float) -> _Raw:
-        if not self.threaded:
-            return self._fetch(request, started)
-        box: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                box["raw"] = self._fetch(request, started, box)
-            except BaseException as exc:  # handed to the caller's thread
-                box["error"] = exc
-
-        worker = threading.Thread(target=work, name="apiconform-request", daemon=True)
-        worker.start()
-        worker.join(self.timeouts.total)
-        if worker.is_alive():
-            # Abandon the worker; closing the response (once headers are in) ends its read.
-            response = box.get("response")
-            if response is not None:
-                threading.Thread(target=response.close, daemon=True).start()
-            raise TransportFault(f"no complete response within the total deadline of "
-                                 f"{self.timeouts.total:g}s")
-        if "error" in box:
-            raise box["error"]
-        raw: _Raw = box["raw"]
-        return raw
-
-    def _fetch(self, request: httpx.Request, started: float, box: dict[str, Any] | None = None) -> _Raw:
-        response = self._http.send(request, stream=True)
-        if box is not None:
-            box["response"] = response
+    def _fetch(self, request: httpx.Request, started: float) -> _Raw:
+        # Every socket operation below ends by the deadline (DeadlineTransport); the check in
+        # _read_capped covers transports without sockets (in-process apps, test mocks).
+        token = _DEADLINE.set(started + self.timeouts.total)
         try:
-            body, truncated = self._read_capped(response, started)
+            response = self._http.send(request, stream=True)
+            try:
+                body, truncated = self._read_capped(response, started)
+            finally:
+                # Unread data is never drained: closing mid-body drops the connection.
+                response.close()
         finally:
-            response.close()
+            _DEADLINE.reset(token)
         return _Raw(response.status_code, list(response.headers.multi_items()), body, truncated)
 
     def _read_capped(self, response: httpx.Response, started: float) -> tuple[bytes, bool]:
+        limit = self.max_body_bytes
+        announced = _int_header(response.headers.get("content-length"))
+        if announced is not None and announced > limit:
+            # Said up front to be past the cap: read only what evidence keeps, never the rest.
+            limit = min(limit, KEPT_OF_TRUNCATED)
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_raw():
@@ -394,10 +512,24 @@ class Client:
             if time.monotonic() - started > self.timeouts.total:
                 raise TransportFault(f"no complete response within the total deadline of "
                                      f"{self.timeouts.total:g}s")
-            if size > self.max_body_bytes:
-                # Stop reading: closing the response drops the connection, the rest is never read.
-                return b"".join(chunks)[: self.max_body_bytes], True
+            if size > limit:
+                return b"".join(chunks)[:limit], True
         return b"".join(chunks), False
+
+
+def _asks_to_retry_later(exchange: Exchange) -> bool:
+    """A 429, or a 503 that says when to come back: the target asks the kit to wait."""
+    response = exchange.response
+    if response is None:
+        return False
+    return response.status == 429 or (response.status == 503 and response.header("retry-after") is not None)
+
+
+def _int_header(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _lower_headers(headers: list[tuple[str, str]]) -> dict[str, str]:

@@ -20,9 +20,14 @@ class ConfigError(Exception):
 class Incomplete(Exception):
     """The rule could not be decided: the target did not let us (timeout, refused, budget)."""
 
-    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
+    def __init__(self, message: str, *exchanges: Exchange | None) -> None:
         super().__init__(message)
-        self.exchange = exchange
+        # The evidence: the exchange that showed it, or the last few that made the kit stop.
+        self.exchanges = [ex for ex in exchanges if ex is not None]
+
+    @property
+    def exchange(self) -> Exchange | None:
+        return self.exchanges[-1] if self.exchanges else None
 
 
 class TransportFault(Incomplete):

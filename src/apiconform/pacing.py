@@ -167,6 +167,11 @@ class Pacer:
         for window in WINDOWS:
             st.sent[window].append(now)
 
+    def defer(self, key: str, seconds: float) -> None:
+        """Hold the next request with `key` back by `seconds` (the client's own back-off)."""
+        st = self._state(key)
+        st.not_before = max(st.not_before, self.clock() + seconds)
+
     def observe(self, key: str, status: int, headers: dict[str, str]) -> float | None:
         """Update from a response (lower-cased header names); for a 429 (or a 503 with
         Retry-After) returns the server's requested delay, if it gave one."""
@@ -178,19 +183,29 @@ class Pacer:
             remaining = _int(headers.get(f"x-ratelimit-remaining-{window.lower()}"))
             if limit is not None:
                 st.limit[window] = limit
-            if remaining is not None:
+            # "Remaining 0" on a 429 says nothing the 429 does not: it is no schedule. Taken as
+            # one it would hold every later request back a full window (60 s each against a
+            # target that answers 429 to everything); the 429's Retry-After, or the client's
+            # bounded back-off, says when to try again instead.
+            if remaining is not None and status != 429:
                 st.remaining[window] = remaining
                 seen = True
         if seen:
             st.seen_at = now
         ietf_remaining, ietf_reset = parse_ietf_ratelimit(headers)
-        if ietf_remaining is not None and ietf_remaining <= RESERVE:
+        if ietf_remaining is not None and ietf_remaining <= RESERVE and (status != 429 or ietf_reset is not None):
             reset = ietf_reset if ietf_reset is not None else DEFAULT_RESET
             st.not_before = max(st.not_before, now + reset + (MARGIN if ietf_remaining <= 0 else 0.0))
         retry_after = parse_retry_after(headers.get("retry-after"))
         if status == 429 or (status == 503 and retry_after is not None):
-            delay = retry_after if retry_after is not None else ietf_reset
+            delay = requested_delay(headers)
             if delay is not None:
                 st.not_before = max(st.not_before, now + delay)
             return delay
         return None
+
+
+def requested_delay(headers: dict[str, str]) -> float | None:
+    """When a 429 (or 503) says to try again, in seconds: Retry-After, else a RateLimit reset."""
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    return retry_after if retry_after is not None else parse_ietf_ratelimit(headers)[1]

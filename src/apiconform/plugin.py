@@ -209,10 +209,9 @@ def ctx(request: pytest.FixtureRequest) -> Any:
     # target ends fast, each rule an `error` with the reason.
     if client.budget.exhausted:
         raise Incomplete(f"request budget of {client.budget.limit} requests was spent before this rule")
-    if client.unreachable:
-        raise Incomplete(f"not run: the target is unreachable ({client.unreachable})")
-    if client.throttled:
-        raise Incomplete(f"not run: the target is throttling the kit ({client.throttled})")
+    if client.stopped:
+        # The exchanges that stopped the kit are every such rule's evidence.
+        raise Incomplete(f"not run: {client.stopped}", *client.stop_evidence)
     return context
 
 
@@ -249,8 +248,8 @@ def _evidence(exc: BaseException | None, current: list[Exchange], verdict: str) 
         exc = _first_violation(exc)
         if isinstance(exc, RuleViolation) and exc.exchanges:
             return exc.exchanges
-        if isinstance(exc, Incomplete) and exc.exchange is not None:
-            return [exc.exchange]
+        if isinstance(exc, Incomplete) and exc.exchanges:
+            return list(exc.exchanges)
     if verdict == "pass":
         return current[:2]
     return current[-2:]

@@ -133,3 +133,12 @@ def throttle_slow(delay: float) -> Callable[[Conn, RawRequest], bool]:
         conn.respond(200, GOOD, [JSON])
         return True
     return behave
+
+
+def huge_unannounced(conn: Conn, req: RawRequest) -> bool:
+    """A body with no Content-Length that never ends: the kit must stop at its cap by itself."""
+    conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[")
+    chunk = b"0," * 32768
+    while not conn.stop.is_set():
+        conn.send(chunk)  # raises once the kit stops reading and closes
+    return False
