@@ -1,26 +1,44 @@
-"""Benchmark: wall time and requests sent for a full run of each profile.
+"""Benchmark: where a run's time goes, requests sent, and the kit side by side with schemathesis.
 
-A script, not a timed test: it reports, it does not assert. Two modes per profile:
-- in-process: the embedded reference mock, no socket (what `apiconform run PROFILE` does);
-- http: the same suite against `apiconform serve PROFILE` over real HTTP on 127.0.0.1.
+A script, not a timed test: it reports, it does not assert. Per profile:
+- in-process: the embedded reference mock in this process, no socket;
+- http: `apiconform run PROFILE` as a fresh command against `apiconform serve PROFILE` over real
+  HTTP on 127.0.0.1, with its phases (report.json `phases`: start-up, collection, generation,
+  requests, rules, judging) and CPU time;
+- versus (with --versus N): N alternating pairs on the same served mock, the kit's command and
+  `schemathesis run` with all checks and 25 examples, then the medians and their ratio.
 
-    .venv/bin/python bench/run.py            # both profiles, both modes
+    .venv/bin/python bench/run.py                     # both profiles, in-process and http
+    .venv/bin/python bench/run.py --versus 5          # ... and 5 alternating pairs against schemathesis
     .venv/bin/python bench/run.py booga --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import resource
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from apiconform.locations import fixtures_dir
 from apiconform.runner import run
 from apiconform.session import Options
+
+BIN = Path(sys.executable).parent
+PHASES = ("start-up", "collection", "generation", "requests", "rules", "judging")
+# Where each profile's mock serves an OpenAPI document schemathesis can load (Boomerang's mock
+# serves none: schemathesis reads the kit's fixture and is pointed at the mock with --url).
+SCHEMA = {"booga": "{base}/api/api-management/openapi-schema/",
+          "boomerang": str(fixtures_dir("boomerang") / "openapi.yaml")}
 
 
 @contextmanager
@@ -53,14 +71,46 @@ def served(profile: str) -> Iterator[tuple[str, dict[str, str]]]:
         proc.wait(timeout=10)
 
 
-def measure(profile: str, options: Options) -> tuple[float, int, str]:
-    started = time.perf_counter()
-    outcome = run(profile, options)
-    wall = time.perf_counter() - started
-    if not outcome.runs:
-        return wall, 0, f"did not run: {outcome.message}"
-    result = outcome.run
-    return wall, result.requests_sent, f"{result.verdict} {result.counts}"
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    cpu, started = child_cpu(), time.perf_counter()
+    with tempfile.TemporaryDirectory() as cwd:  # schemathesis leaves a .schemathesis/ folder behind
+        done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **env}, timeout=600, cwd=cwd)
+    return time.perf_counter() - started, child_cpu() - cpu, done
+
+
+def kit_over_http(profile: str, base_url: str, env: dict[str, str]) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, cpu, done = timed([str(BIN / "apiconform"), "run", profile, "--base-url", base_url,
+                                 "--report-dir", tmp, "--quiet"], env)
+        report = json.loads((Path(tmp) / "report.json").read_text("utf-8"))
+    return {"wall": wall, "cpu": cpu, "exit": done.returncode, "requests": report["requests_sent"],
+            "verdict": report["verdict"], "phases": report.get("phases", {})}
+
+
+def schemathesis_over_http(profile: str, base_url: str, env: dict[str, str]) -> tuple[float, int]:
+    token = env["APICONFORM_TOKEN"]
+    schema = SCHEMA[profile].format(base=base_url)
+    wall, _cpu, done = timed([str(BIN / "schemathesis"), "run", schema, "--url", base_url, "--checks", "all",
+                              "--max-examples", "25", "--seed", "0", "-H", f"Authorization: Bearer {token}"], env)
+    return wall, done.returncode
+
+
+def print_phases(profile: str, row: dict[str, object]) -> None:
+    phases = row["phases"]
+    assert isinstance(phases, dict)
+    parts = []
+    for name in PHASES:
+        if name in phases:
+            parts.append(f"{name} {phases[name]['wall_s']:.3f}/{phases[name]['cpu_s']:.3f}")
+    counted = sum(float(p["wall_s"]) for p in phases.values())
+    wall = float(row["wall"])  # type: ignore[arg-type]
+    parts.append(f"interpreter+reports {max(0.0, wall - counted):.3f}")
+    print(f"{'':<10} phases (wall/cpu s): " + ", ".join(parts), flush=True)
 
 
 def main() -> int:
@@ -68,26 +118,36 @@ def main() -> int:
     parser.add_argument("profiles", nargs="*", default=["boomerang", "booga"])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--mode", choices=("both", "in-process", "http"), default="both")
+    parser.add_argument("--versus", type=int, default=0, metavar="N",
+                        help="N alternating pairs: the kit's command vs schemathesis run on the same served mock")
     args = parser.parse_args()
-    print(f"{'profile':<10} {'mode':<11} {'wall s':>7} {'requests':>9}  verdict")
+    print(f"{'profile':<10} {'mode':<11} {'wall s':>7} {'cpu s':>6} {'requests':>9}  verdict")
     for profile in args.profiles:
         for _ in range(args.repeat):
             if args.mode in ("both", "in-process"):
-                wall, sent, verdict = measure(profile, Options(write_reports=False))
-                print(f"{profile:<10} {'in-process':<11} {wall:>7.2f} {sent:>9}  {verdict}", flush=True)
+                cpu, started = time.process_time(), time.perf_counter()
+                outcome = run(profile, Options(write_reports=False))
+                wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+                result = outcome.run
+                print(f"{profile:<10} {'in-process':<11} {wall:>7.2f} {cpu:>6.2f} {result.requests_sent:>9}  "
+                      f"{result.verdict}", flush=True)
+                print_phases(profile, {"wall": wall, "phases": result.phases})
             if args.mode in ("both", "http"):
                 with served(profile) as (base_url, env):
-                    saved = {k: os.environ.get(k) for k in env}
-                    os.environ.update(env)
-                    try:
-                        wall, sent, verdict = measure(profile, Options(base_url=base_url, write_reports=False))
-                    finally:
-                        for k, v in saved.items():
-                            if v is None:
-                                os.environ.pop(k, None)
-                            else:
-                                os.environ[k] = v
-                print(f"{profile:<10} {'http':<11} {wall:>7.2f} {sent:>9}  {verdict}", flush=True)
+                    row = kit_over_http(profile, base_url, env)
+                print(f"{profile:<10} {'http':<11} {row['wall']:>7.2f} {row['cpu']:>6.2f} {row['requests']:>9}  "
+                      f"{row['verdict']} (exit {row['exit']})", flush=True)
+                print_phases(profile, row)
+        if args.versus:
+            kit, st = [], []
+            with served(profile) as (base_url, env):
+                kit_over_http(profile, base_url, env)  # warm the plan cache and the OS file cache
+                for _ in range(args.versus):
+                    kit.append(float(kit_over_http(profile, base_url, env)["wall"]))  # type: ignore[arg-type]
+                    st.append(schemathesis_over_http(profile, base_url, env)[0])
+            k, s = statistics.median(kit), statistics.median(st)
+            print(f"{profile:<10} versus      apiconform median {k:.2f}s, schemathesis median {s:.2f}s "
+                  f"(all checks, 25 examples): ratio {k / s:.2f}x over {args.versus} alternating pairs", flush=True)
     return 0
 
 

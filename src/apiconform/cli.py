@@ -7,13 +7,16 @@ import json
 import os
 import socket
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, cast
 
-from apiconform import __version__
+from apiconform import __version__, phases
 from apiconform.catalog import PROFILES, load_catalog
 from apiconform.errors import ConfigError
 
+# A run's start-up phase counts from here (the cheap imports above aside): phases.py.
+phases.CLI_STARTED = time.perf_counter()
 EXIT_USAGE = 2
 # What a shell reports for a process ended by SIGPIPE (128 + 13): `apiconform rules | head` ends
 # the way `cat | head` does, quietly.

@@ -27,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from apiconform import phases
 from apiconform.errors import BudgetExhausted, ConfigError, Incomplete, TransportFault
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.pacing import Pacer, requested_delay
@@ -431,7 +432,8 @@ class Client:
         started = time.monotonic()
         raw: _Raw | None = None
         try:
-            raw = self._fetch(request, started)
+            with phases.current().nested("requests"):
+                raw = self._fetch(request, started)
         except TransportFault as exc:
             exchange.error = str(exc)
         except httpx.TimeoutException as exc:

@@ -44,6 +44,14 @@ class Context:
     # rule and not every other (probes_booga.choose_auth_style).
     auth_style: str = "bearer"
 
+    def __repr__(self) -> str:
+        return f"<Context {self.profile} {self.client.base_url} seed={self.seed}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # hypothesis pretty-prints a test's arguments for every explicit @example; walked field
+        # by field, the run's cache of exchanges cost most of a second a run.
+        printer.text(repr(self))
+
     # -- what the run may do -------------------------------------------------------
     @property
     def https(self) -> bool:

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import core as hypothesis_core
 
+from apiconform import phases
 from apiconform.catalog import Rule, find_rule
 from apiconform.errors import ConfigError, Incomplete, RuleViolation
 from apiconform.exchange import Exchange
@@ -335,17 +336,33 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
     return runs
 
 
+def pytest_collection(session: pytest.Session) -> None:
+    phases.current().mark("collection")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    phases.current().mark("rules")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state: ApiconformState | None = session.config.stash.get(STATE, None)
     if state is None or not state.profiles:
         return
+    timing = phases.current()
+    timing.mark("judging")
     runs = finish_runs(state)
     session.config.stash[RUNS] = runs
+    timing.mark("reports")
+    for run in runs:
+        run.phases = timing.as_dict()  # report.json: every phase but the writing of the reports
     if state.options.write_reports:
         from apiconform.report import write_reports
 
         for run in runs:
             state.report_dirs[run.profile] = write_reports(run, state.options.report_dir, len(runs) > 1)
+    timing.mark(None)
+    for run in runs:
+        run.phases = timing.as_dict()
 
 
 RUNS = pytest.StashKey[list[RunResult]]()

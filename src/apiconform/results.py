@@ -72,6 +72,7 @@ class RunResult:
     paced_seconds: float = 0.0
     waivers_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    phases: dict[str, dict[str, float]] = field(default_factory=dict)  # phases.py: where the time went
 
     @property
     def counts(self) -> dict[str, int]:

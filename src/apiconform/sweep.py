@@ -37,13 +37,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import schemathesis
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import HypothesisException
-from schemathesis import GenerationMode
 
+from apiconform import phases, plan_cache
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
@@ -52,7 +51,7 @@ from apiconform.target import PROFILE_DEFAULTS
 
 # Modest by default: a live Booga key may allow 60 requests/minute, and the sweep shares the
 # run's budget with every hand-written probe. Override with `[sweep] max_cases = N`.
-DEFAULT_MAX_CASES = {"boomerang": 25, "booga": 30}
+DEFAULT_MAX_CASES = {"boomerang": 15, "booga": 20}
 FALLBACK_MAX_CASES = 25
 # Share of each operation's cases drawn in schemathesis' negative mode (schema-violating
 # parameters): they reach the error paths, where the error-format rules live.
@@ -93,6 +92,16 @@ class PlannedRequest:
     @property
     def note(self) -> str:
         return f"{NOTE} ({self.mode}, {self.operation})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "path": self.path, "query": [list(q) for q in self.query],
+                "headers": [list(h) for h in self.headers], "operation": self.operation, "mode": self.mode}
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> PlannedRequest:
+        return cls(method=row["method"], path=row["path"], query=tuple((k, v) for k, v in row["query"]),
+                   headers=tuple((k, v) for k, v in row["headers"]), operation=row["operation"],
+                   mode=row["mode"])
 
 
 # -- the entry point -----------------------------------------------------------------------
@@ -145,8 +154,22 @@ def plan(ctx: Context) -> list[PlannedRequest]:
     if limit == 0:
         return []
     document = load_document(ctx)
-    schema = schemathesis.openapi.from_dict(document)
-    return _outside_any_test(lambda: generate(schema, limit, ctx.seed))
+    # The same document, size and seed always give the same plan: drawn once, then read back
+    # (schemathesis, ~1 s to import, is not even loaded when the plan is known).
+    with phases.current().nested("generation"):
+        known = plan_cache.load(document, limit, ctx.seed)
+        if known is not None:
+            return [PlannedRequest.from_dict(row) for row in known]
+        schema = _schemathesis().openapi.from_dict(document)
+        planned = _outside_any_test(lambda: generate(schema, limit, ctx.seed))
+        plan_cache.store(document, limit, ctx.seed, [row.as_dict() for row in planned])
+        return planned
+
+
+def _schemathesis() -> Any:
+    import schemathesis  # lazily: only a run that draws a new plan pays for it
+
+    return schemathesis
 
 
 def _outside_any_test(work: Callable[[], T]) -> T:
@@ -207,10 +230,15 @@ def load_openapi_file(path: str, label: str = "--openapi") -> dict[str, Any]:
 
 
 def _usable(document: dict[str, Any]) -> bool:
+    known = plan_cache.get("usable", document)
+    if isinstance(known, bool):
+        return known
     try:
-        return any(True for _ in _operations(schemathesis.openapi.from_dict(document)))
+        usable = any(True for _ in _operations(_schemathesis().openapi.from_dict(document)))
     except Exception:  # schemathesis' loaders raise many types on a malformed document
-        return False
+        usable = False
+    plan_cache.put("usable", document, value=usable)
+    return usable
 
 
 def fixture_document(ctx: Context) -> dict[str, Any]:
@@ -283,6 +311,8 @@ def generate(schema: Any, limit: int, seed: int) -> list[PlannedRequest]:
         quota = base + (1 if index < extra else 0)
         negative = int(quota * NEGATIVE_SHARE)
         drawn: list[PlannedRequest] = []
+        from schemathesis import GenerationMode
+
         for mode, count in ((GenerationMode.POSITIVE, quota - negative), (GenerationMode.NEGATIVE, negative)):
             if count > 0:
                 drawn.extend(_draw(operation, mode, count, seed))
@@ -311,7 +341,7 @@ def _derived_seed(seed: int, operation: str, mode: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _draw(operation: Any, mode: GenerationMode, count: int, seed: int) -> list[PlannedRequest]:
+def _draw(operation: Any, mode: Any, count: int, seed: int) -> list[PlannedRequest]:
     label = f"{operation.method.upper()} {operation.path}"
     strategy = operation.as_strategy(generation_mode=mode)
     drawn: list[PlannedRequest] = []

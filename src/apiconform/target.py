@@ -14,6 +14,7 @@ import ipaddress
 import json
 import os
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -50,7 +51,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         # Fields holding timestamps besides any field ending in `_at`.
         "timestamp_fields": ["timestamp"],
         # Schemathesis-generated GETs per run (sweep.py); a `[sweep]` section overrides it.
-        "sweep": {"max_cases": 25},
+        "sweep": {"max_cases": 15},
     },
     "booga": {
         "paths": {
@@ -69,7 +70,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
         "scoped_request": {"method": "GET", "path": "/api/files/"},
         "write_payload": {"name": "apiconform-probe.txt", "content_type": "text/plain", "size": 12},
         # Schemathesis-generated GETs per run (sweep.py): about half a minute of a 60/minute key.
-        "sweep": {"max_cases": 30},
+        "sweep": {"max_cases": 20},
     },
 }
 
@@ -186,9 +187,17 @@ def load_target(profile: str, path: str | os.PathLike[str] | None = None) -> Tar
 
 def schema_problems(data: dict[str, Any]) -> list[str]:
     """Every way `data` (a parsed target file, `profile` set) breaks the schema, one line each."""
-    validator = Draft202012Validator(target_schema())
+    return describe_schema_errors(target_schema(), data)
+
+
+def describe_schema_errors(schema: dict[str, Any], data: Any,
+                           key_path: Callable[[Sequence[Any]], str] | None = None) -> list[str]:
+    """Every way `data` breaks `schema`, one line each, keys named as TOML spells them
+    (`target.max_requests: -3 is less than the minimum of 1`). `key_path` turns an error's
+    path into that name (default: `a.b[0].c`); the fleet file labels its entries with it."""
+    validator = Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_describe(error) for error in errors]
+    return [_describe(error, key_path or _key_path) for error in errors]
 
 
 def _key_path(parts: Any) -> str:
@@ -214,6 +223,8 @@ _PATTERN_WORDS = {
     "^/.*\\{id\\}": "a path starting with / and holding {id}",
     "^[A-Za-z_][A-Za-z0-9_]*$": "the name of an environment variable (letters, digits, _), not a credential",
     "^https?://[^/?#]+": "an http:// or https:// URL",
+    "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$": "usable as a folder name (1-64 letters, digits, '.', '_' or '-', "
+                                          "starting with a letter or digit)",
 }
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
                "array": "an array", "object": "a table"}
@@ -231,8 +242,8 @@ def _expected(schema: dict[str, Any]) -> str:
     return words
 
 
-def _describe(error: ValidationError) -> str:
-    where = _key_path(error.absolute_path)
+def _describe(error: ValidationError, key_path: Callable[[Sequence[Any]], str] = _key_path) -> str:
+    where = key_path(list(error.absolute_path))
     value, schema = error.instance, error.schema
     assert isinstance(schema, dict)
     if error.validator == "additionalProperties":

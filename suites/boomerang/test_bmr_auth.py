@@ -31,7 +31,7 @@ def test_request_without_token_is_401(ctx: Context, endpoint: str) -> None:
 
 
 @pytest.mark.rule("BMR-AUTH-INVALID")
-@settings(max_examples=12)
+@settings(max_examples=4)
 @example(value="Bearer wrong-token")
 @example(value="bearer wrong-token")
 @example(value="Bearer")

@@ -51,7 +51,7 @@ def max_limit(ctx: Context) -> int:
 
 
 @pytest.mark.rule("BMR-PAGINATION-LIMIT")
-@settings(max_examples=12)
+@settings(max_examples=3)
 @example(limit=1)
 @example(limit=100)
 @example(limit=101)
@@ -173,7 +173,7 @@ NOT_INTEGER = st.text(st.characters(codec="utf-8"), min_size=1, max_size=6).filt
 
 
 @pytest.mark.rule("BMR-MALFORMED-QUERY")
-@settings(max_examples=15)
+@settings(max_examples=5)
 @example(param="limit", value="abc")
 @example(param="limit", value="1.5")
 @example(param="page", value="1e3")

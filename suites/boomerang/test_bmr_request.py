@@ -125,7 +125,7 @@ def test_documented_unsupported_methods_are_rejected(ctx: Context) -> None:
 
 
 @pytest.mark.rule("BMR-METHOD-GET-ONLY")
-@settings(max_examples=8)
+@settings(max_examples=2)
 @given(method=METHODS, endpoint=st.sampled_from(ENDPOINTS))
 def test_other_methods_are_rejected(ctx: Context, method: str, endpoint: str) -> None:
     served = served_endpoints(ctx)
@@ -170,7 +170,7 @@ CONTENT_TYPES = st.sampled_from([
 
 
 @pytest.mark.rule("BMR-CONTENT-TYPE-REJECTED")
-@settings(max_examples=10)
+@settings(max_examples=5)
 @example(content_type="application/json", endpoint="resource")
 @example(content_type="text/plain", endpoint="resources")
 @given(content_type=CONTENT_TYPES, endpoint=st.sampled_from(ENDPOINTS))
@@ -202,7 +202,7 @@ def query_names(ctx: Context, endpoint: str) -> list[str]:
 
 
 @pytest.mark.rule("BMR-NO-5XX")
-@settings(max_examples=16)
+@settings(max_examples=5)
 @example(endpoint="resource", index=0, value="'")
 @example(endpoint="resource", index=0, value="\u00e9\u4e2d")
 @example(endpoint="resources", index=1, value="99999999999999999999")

@@ -53,6 +53,7 @@ def build_report(run: RunResult) -> dict[str, Any]:
         "requests_sent": run.requests_sent,
         "max_requests": run.max_requests,
         "paced_seconds": round(run.paced_seconds, 1),
+        "phases": run.phases,
         "safety": {
             "allow_writes": run.allow_writes,
             "exhaust_rate_limit": run.exhaust_rate_limit,

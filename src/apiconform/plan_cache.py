@@ -1,0 +1,97 @@
+"""A disk cache of generated sweep plans: the same inputs always give the same plan.
+
+A plan is a pure function of the OpenAPI document, the number of cases, the seed, the
+generating code and the versions of schemathesis and hypothesis. A CI gate runs the same
+target with the same seed on every push, so the plan is drawn once and read back after that,
+and schemathesis (about a second to import) is not loaded at all. Every input is part of the
+key, so a cached plan is exactly the plan a fresh draw would give: verdicts cannot change.
+
+Where: `$APICONFORM_CACHE_DIR`, else `$XDG_CACHE_HOME/apiconform`, else `~/.cache/apiconform`.
+`APICONFORM_CACHE_DIR=off` disables it. A cache that cannot be read or written is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+# Process-wide too: the kit's own tests and a fleet run many runs in one process.
+_MEMORY: dict[str, Any] = {}
+
+
+def cache_dir() -> Path | None:
+    named = os.environ.get("APICONFORM_CACHE_DIR")
+    if named is not None:
+        return None if named.strip().lower() in ("", "off", "0", "no") else Path(named)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "apiconform"
+
+
+@cache
+def _code_and_versions() -> str:
+    """What else a plan depends on: the generating code and the libraries that draw it."""
+    sweep_source = (Path(__file__).parent / "sweep.py").read_bytes()
+    parts = [hashlib.sha256(sweep_source).hexdigest()]
+    for package in ("schemathesis", "hypothesis", "hypothesis-jsonschema"):
+        try:
+            parts.append(f"{package}={version(package)}")
+        except PackageNotFoundError:
+            parts.append(f"{package}=none")
+    return ";".join(parts)
+
+
+def _key(kind: str, document: Any, *args: Any) -> str:
+    text = json.dumps([kind, _code_and_versions(), document, *args], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _path(key: str) -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / "plans" / f"{key}.json"
+
+
+def get(kind: str, document: Any, *args: Any) -> Any | None:
+    key = _key(kind, document, *args)
+    if key in _MEMORY:
+        return _MEMORY[key]
+    path = _path(key)
+    if path is None:
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    _MEMORY[key] = value
+    return value
+
+
+def put(kind: str, document: Any, *args: Any, value: Any) -> None:
+    key = _key(kind, document, *args)
+    _MEMORY[key] = value
+    path = _path(key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Atomic: runs side by side (a fleet) never read a half-written plan.
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp",
+                                         encoding="utf-8") as handle:
+            json.dump(value, handle)
+        os.replace(handle.name, path)
+    except OSError:
+        pass  # a read-only home: the plan is drawn again next time, nothing else changes
+
+
+def load(document: Any, limit: int, seed: int) -> list[dict[str, Any]] | None:
+    value = get("plan", document, limit, seed)
+    return value if isinstance(value, list) else None
+
+
+def store(document: Any, limit: int, seed: int, rows: list[dict[str, Any]]) -> None:
+    put("plan", document, limit, seed, value=rows)

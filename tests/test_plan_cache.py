@@ -1,0 +1,77 @@
+"""The sweep's plan cache: a cached plan is exactly the plan a fresh draw gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from apiconform import plan_cache
+from apiconform.runner import run
+from apiconform.session import Options, open_profile
+from apiconform.sweep import PlannedRequest, plan
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("APICONFORM_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(plan_cache, "_MEMORY", {})
+    return tmp_path
+
+
+def boomerang_plan() -> list[PlannedRequest]:
+    session = open_profile("boomerang", Options(write_reports=False, seed=11))
+    try:
+        return plan(session.context)
+    finally:
+        session.context.client.close()
+
+
+def test_the_cached_plan_is_the_fresh_draw(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = boomerang_plan()
+    files = list((cache_dir / "plans").glob("*.json"))
+    assert len(files) == 1 and len(json.loads(files[0].read_text())) == len(first)
+    plan_cache._MEMORY.clear()  # a new process: read back from disk
+    again = boomerang_plan()
+    assert again == first
+    # A fresh draw, nothing cached: the same plan.
+    plan_cache._MEMORY.clear()
+    monkeypatch.setenv("APICONFORM_CACHE_DIR", "off")
+    assert boomerang_plan() == first
+
+
+def test_another_seed_or_size_is_another_entry(cache_dir: Path) -> None:
+    document = {"openapi": "3.0.3", "paths": {}}
+    plan_cache.store(document, 10, 1, [{"a": 1}])
+    assert plan_cache.load(document, 10, 1) == [{"a": 1}]
+    assert plan_cache.load(document, 10, 2) is None
+    assert plan_cache.load(document, 11, 1) is None
+    assert plan_cache.load({**document, "x": 1}, 10, 1) is None
+
+
+def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APICONFORM_CACHE_DIR", "off")
+    monkeypatch.setattr(plan_cache, "_MEMORY", {})
+    assert plan_cache.cache_dir() is None
+    boomerang_plan()
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_unwritable_cache_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("APICONFORM_CACHE_DIR", str(blocker))
+    monkeypatch.setattr(plan_cache, "_MEMORY", {})
+    assert boomerang_plan()
+
+
+def test_report_json_says_where_the_time_went(tmp_path: Path) -> None:
+    outcome = run("boomerang", Options(report_dir=str(tmp_path), rules=["BMR-ENVELOPE-DATA", "BMR-NO-5XX"]))
+    report = json.loads((tmp_path / "report.json").read_text("utf-8"))
+    phases = report["phases"]
+    assert {"start-up", "collection", "rules", "requests", "judging"} <= set(phases)
+    assert all(p["wall_s"] >= 0 and p["cpu_s"] >= 0 for p in phases.values())
+    # The phases add up to the run, apart from the report writing they cannot include.
+    assert sum(p["wall_s"] for p in phases.values()) <= report["duration_s"] + 0.5
+    assert "reports" in outcome.run.phases
