@@ -1,4 +1,4 @@
-"""The `apiconform` command: run, serve, rules, mutants, diff (see README for the contract)."""
+"""The `apiconform` command: run, audit, merge, serve, rules, mutants, diff (see README for the contract)."""
 
 from __future__ import annotations
 
@@ -75,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.add_argument("--verbose", action="store_true", help="pytest's own output too")
 
+    audit = sub.add_parser("audit", help="check many targets side by side (a fleet file; pytest-xdist workers)")
+    audit.add_argument("fleet_file", metavar="FLEET.toml", help="the fleet file: one [[target]] table per target")
+    audit.add_argument("--report-dir", metavar="DIR", help="default reports/fleet-<UTC timestamp>/")
+    audit.add_argument("--workers", type=_int_in(1, None), metavar="N",
+                       help="targets run at once, at least 1 (default: one per target, at most 32)")
+
+    merge = sub.add_parser("merge", help="fleet artifacts from report.json files made elsewhere (a CI matrix)")
+    merge.add_argument("reports", nargs="+", metavar="REPORT.json")
+    merge.add_argument("--report-dir", metavar="DIR", required=True, help="where the fleet artifacts go")
+
     serve = sub.add_parser("serve", help="serve a reference mock over HTTP")
     serve.add_argument("profile", choices=PROFILES)
     serve.add_argument("--host", default="127.0.0.1")
@@ -116,6 +126,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         openapi_file=args.openapi_file,
     )
     return main_run(args.profile, options, verbose=args.verbose)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from apiconform.fleet.audit import audit, default_workers
+    from apiconform.fleet.fleet_file import load_fleet
+    from apiconform.report import default_report_dir
+
+    fleet = load_fleet(args.fleet_file)  # everything is checked before anything is sent
+    report_dir = Path(args.report_dir) if args.report_dir else default_report_dir("fleet")
+    return audit(fleet, report_dir, args.workers or default_workers(fleet))
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from apiconform.fleet.merge import merge
+
+    return merge(args.reports, Path(args.report_dir))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -244,8 +274,8 @@ def _main(argv: Sequence[str] | None) -> int:
         args = build_parser().parse_args(argv)
     finally:
         sys.stdout.flush()  # --help and --version exit from here: flush where a closed pipe is caught
-    handlers = {"run": cmd_run, "serve": cmd_serve, "rules": cmd_rules, "mutants": cmd_mutants,
-                "diff": cmd_diff}
+    handlers = {"run": cmd_run, "audit": cmd_audit, "merge": cmd_merge, "serve": cmd_serve, "rules": cmd_rules,
+                "mutants": cmd_mutants, "diff": cmd_diff}
     try:
         code = handlers[args.command](args)
         sys.stdout.flush()  # here, not at interpreter exit, where a closed reader cannot be caught

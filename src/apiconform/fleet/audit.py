@@ -1,0 +1,256 @@
+"""`apiconform audit FLEET.toml`: every target of a fleet file checked side by side.
+
+The engine is pytest-xdist: worker_suite.py holds one test item per target, and each xdist
+worker runs its items one at a time. An item runs its target as `python -m apiconform.cli run
+...` in a subprocess of its own, so each target has its own pacer, budget and redactor, and a
+target that crashes, hangs or leaves no report becomes that target's `error` without holding
+the others back. The subprocess's environment is this process's MINUS every credential variable
+of the fleet, PLUS this target's credentials under the names its run reads: no run sees another
+target's credentials. The plan handed to the workers names variables, never holds a value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from apiconform.errors import ConfigError
+from apiconform.fleet.fleet_file import Fleet, FleetTarget
+
+PLAN_ENV = "APICONFORM_FLEET_PLAN"  # the JSON plan file the xdist workers read
+RESULT_PROPERTY = "apiconform_fleet_result"
+# The kit's own credential variables: never inherited by a target's run, whatever the fleet names.
+KIT_CREDENTIAL_PREFIX = "APICONFORM_TOKEN"
+MAX_DEFAULT_WORKERS = 32  # runs are I/O-bound (paced by the targets' limits), not CPU-bound
+EXIT_INCOMPLETE = 3
+
+
+def default_workers(fleet: Fleet) -> int:
+    return max(1, min(len(fleet.targets), MAX_DEFAULT_WORKERS))
+
+
+def run_argv(target: FleetTarget, report_dir: Path) -> list[str]:
+    """The `apiconform run` command line of one target (credentials come from the environment)."""
+    argv = [sys.executable, "-m", "apiconform.cli", "run", target.profile, "--base-url", target.base_url,
+            "--report-dir", str(report_dir / target.name), "--quiet"]
+    if target.target_file:
+        argv += ["--target", target.target_file]
+    if target.max_requests is not None:
+        argv += ["--max-requests", str(target.max_requests)]
+    for flag, on in (("--allow-writes", target.allow_writes), ("--exhaust-rate-limit", target.exhaust_rate_limit),
+                     ("--allow-insecure-http", target.allow_insecure_http)):
+        if on:
+            argv.append(flag)
+    return argv
+
+
+def run_env(credential_vars: Mapping[str, str], scrub: set[str] | list[str],
+            environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of one target's run: `environ` without any fleet credential variable (nor
+    the kit's own APICONFORM_TOKEN*), plus this target's credentials under the names its run reads."""
+    banned = set(scrub)
+    env = {k: v for k, v in environ.items() if k not in banned and not k.startswith(KIT_CREDENTIAL_PREFIX)}
+    for run_var, source_var in credential_vars.items():
+        value = environ.get(source_var)
+        if value:
+            env[run_var] = value
+    return env
+
+
+def plan(fleet: Fleet, report_dir: Path) -> dict[str, Any]:
+    """What the workers run: JSON, names of variables only (no credential value)."""
+    return {
+        "scrub": sorted(fleet.credential_vars()),
+        "targets": [{"name": t.name, "profile": t.profile, "base_url": t.base_url, "argv": run_argv(t, report_dir),
+                     "report_dir": str(report_dir / t.name), "timeout_seconds": t.timeout_seconds,
+                     "credential_vars": t.credential_vars} for t in fleet.targets],
+    }
+
+
+def run_target(spec: Mapping[str, Any], scrub: list[str], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Run one target of a plan (in an xdist worker); never raises for the target's sake."""
+    from apiconform.redact import REDACTOR
+
+    secrets = [environ[v] for v in spec["credential_vars"].values() if environ.get(v)]
+    for secret in secrets:
+        REDACTOR.add(secret)
+    env = run_env(spec["credential_vars"], set(scrub), environ)
+    started = time.monotonic()
+    code: int | None = None
+    reason = None
+    try:
+        proc = subprocess.run(spec["argv"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors="replace", timeout=spec["timeout_seconds"], check=False)
+        code = proc.returncode
+        if code not in (0, 1, 3):
+            tail = [line for line in (proc.stderr or proc.stdout or "").splitlines() if line.strip()]
+            reason = f"apiconform run exited {code}" + (f": {tail[-1].strip()}" if tail else "")
+    except subprocess.TimeoutExpired:
+        reason = f"stopped after {spec['timeout_seconds']:g} s without finishing (timeout_seconds)"
+    except OSError as exc:
+        reason = f"could not start apiconform run: {exc}"
+    wall = time.monotonic() - started
+    report = Path(spec["report_dir"]) / "report.json"
+    verdict = None
+    if reason is None:
+        try:
+            verdict = json.loads(report.read_text(encoding="utf-8")).get("verdict")
+        except (OSError, ValueError, AttributeError) as exc:
+            reason = f"apiconform run exited {code} and left no readable report.json ({type(exc).__name__})"
+    if reason is not None:
+        return {"name": spec["name"], "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
+                "reason": REDACTOR.text(reason), "wall_s": round(wall, 2)}
+    return {"name": spec["name"], "exit_code": code, "verdict": verdict, "has_report": True, "reason": None,
+            "wall_s": round(wall, 2)}
+
+
+class _Progress:
+    """Controller-side pytest plugin: a line per target as it starts and finishes; the results."""
+
+    def __init__(self, fleet: Fleet, stream: IO[str]) -> None:
+        self.stream = stream
+        self.targets = {t.name: t for t in fleet.targets}
+        self.results: dict[str, dict[str, Any]] = {}
+        self.total = len(fleet.targets)
+
+    @staticmethod
+    def _name(nodeid: str) -> str:
+        return nodeid.rsplit("[", 1)[-1].rstrip("]") if nodeid.endswith("]") else nodeid
+
+    def _print(self, text: str) -> None:
+        print(f"apiconform audit: {text}", file=self.stream, flush=True)
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        name = self._name(nodeid)
+        target = self.targets.get(name)
+        if target:
+            self._print(f"start  {name} ({target.profile}, {target.base_url})")
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        name = self._name(report.nodeid)
+        if name not in self.targets or name in self.results:
+            return
+        props = dict(report.user_properties)
+        if RESULT_PROPERTY in props:
+            result = json.loads(props[RESULT_PROPERTY])
+        elif report.failed:
+            text = str(getattr(report, "longreprtext", "") or report.longrepr or "the worker failed")
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            result = {"name": name, "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
+                      "reason": f"worker error: {lines[-1] if lines else 'no detail'}", "wall_s": None}
+        else:
+            return
+        self.results[name] = result
+        wall = f" in {result['wall_s']:.1f} s" if result.get("wall_s") is not None else ""
+        extra = f": {result['reason']}" if result.get("reason") else ""
+        self._print(f"finish {name}: {result['verdict']} (exit {result['exit_code']}){wall}"
+                    f" [{len(self.results)}/{self.total}]{extra}")
+
+
+@contextlib.contextmanager
+def _environ(**changes: str | None) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in changes}
+    for key, value in changes.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_fleet(fleet: Fleet, report_dir: Path, workers: int, stream: IO[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Run every target on `workers` xdist workers; returns name -> result (see run_target)."""
+    import pytest
+
+    from apiconform.fleet import worker_suite
+
+    out = stream or sys.stderr
+    progress = _Progress(fleet, out)
+    with tempfile.TemporaryDirectory(prefix="apiconform-fleet-") as tmp:
+        plan_file = Path(tmp) / "plan.json"
+        plan_file.write_text(json.dumps(plan(fleet, report_dir)), encoding="utf-8")
+        ini = Path(tmp) / "pytest.ini"
+        ini.write_text("[pytest]\n", encoding="utf-8")
+        args = [str(Path(worker_suite.__file__)), "-c", str(ini), "--rootdir", tmp, "--confcutdir", tmp,
+                "-n", str(workers), "--dist", "worksteal", "-p", "no:cacheprovider", "-p", "no:apiconform",
+                "-p", "no:terminal"]
+        with _environ(**{PLAN_ENV: str(plan_file), "PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None}):
+            code = pytest.main(args, plugins=[progress])
+    for target in fleet.targets:
+        progress.results.setdefault(target.name, {
+            "name": target.name, "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
+            "reason": f"no result for this target (the pytest-xdist session ended with status {int(code)})",
+            "wall_s": None})
+    return progress.results
+
+
+def check_report_dir(report_dir: Path) -> None:
+    if report_dir.exists() and not report_dir.is_dir():
+        raise ConfigError(f"--report-dir {report_dir}: is a file, not a folder")
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        probe = report_dir / ".apiconform-write-check"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"--report-dir {report_dir}: cannot write there ({exc.strerror or exc})") from exc
+
+
+def audit(fleet: Fleet, report_dir: Path, workers: int, stream: IO[str] | None = None) -> int:
+    """The whole audit: runs, fleet artifacts, summary; returns the fleet's exit status."""
+    from apiconform.redact import REDACTOR
+    from apiconform.report.fleet import FleetEntry, entry_from_report, fleet_exit_code, write_fleet_artifacts
+
+    out = stream or sys.stderr
+    report_dir = report_dir.resolve()
+    check_report_dir(report_dir)
+    for var in sorted(fleet.credential_vars()):
+        if os.environ.get(var):
+            REDACTOR.add(os.environ[var])
+    print(f"apiconform audit: {len(fleet.targets)} targets on {workers} workers; artifacts in {report_dir}",
+          file=out, flush=True)
+    started = time.monotonic()
+    results = run_fleet(fleet, report_dir, workers, out)
+    entries = []
+    for target in fleet.targets:
+        result = results[target.name]
+        if result["has_report"]:
+            entry = entry_from_report(report_dir / target.name / "report.json", report_dir, target.name)
+            entry.exit_code = int(result["exit_code"])
+        else:
+            entry = FleetEntry(name=target.name, profile=target.profile, base_url=target.base_url,
+                               exit_code=EXIT_INCOMPLETE, report=None, report_path=None,
+                               reason=REDACTOR.text(result["reason"]))
+        entries.append(entry)
+    fleet_doc = write_fleet_artifacts(entries, report_dir)
+    code = fleet_exit_code(fleet_doc)
+    wall = time.monotonic() - started
+    width = max(len(t.name) for t in fleet.targets)
+    for target in fleet.targets:
+        result = results[target.name]
+        print(f"{target.name:<{width}}  {target.profile:<9}  {result['verdict'] or '?':<10}  exit {result['exit_code']}"
+              + (f"  ({result['reason']})" if result.get("reason") else ""))
+    print(f"fleet: {fleet_doc.get('verdict')} (exit {code}), {len(fleet.targets)} targets in {wall:.1f} s; "
+          f"{report_dir / 'fleet.html'}")
+    return code
+
+
+def audit_plan_json(fleet: Fleet, report_dir: Path) -> str:
+    """The plan as the workers get it (for debugging and tests): names of variables, no values."""
+    return json.dumps({**plan(fleet, report_dir), "fleet": [asdict(t) for t in fleet.targets]}, indent=2)

@@ -1,0 +1,370 @@
+"""`apiconform audit` and `apiconform merge`: a fleet of mocks and mutants served over HTTP.
+
+One audit (module fixture) of six targets: both reference mocks, a mutant of each, a closed port
+and a target stopped by its timeout. Its verdicts are compared with single `apiconform run`s of
+the same targets, whose reports `merge` turns into the same fleet.json. Bad fleet files are
+refused with exit 2 before anything is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apiconform import mocks
+from apiconform.cli import main
+from apiconform.fleet.audit import plan, run_argv, run_env
+from apiconform.fleet.fleet_file import load_fleet
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = {"booga": "BGA-LIST-LIMIT", "boomerang": "BMR-PAGINATION-LIMIT"}
+# Distinct variable names per target: the fleet's credentials as a user would export them.
+SERVED = [("booga-ok", "booga", None), ("boomerang-ok", "boomerang", None),
+          ("booga-mutant", "booga", MUTANTS["booga"]), ("boomerang-mutant", "boomerang", MUTANTS["boomerang"])]
+
+
+def _serve(profile: str, mutant: str | None) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
+    args = [sys.executable, "-m", "apiconform.cli", "serve", profile, "--port", "0"]
+    proc = subprocess.Popen([*args, *(["--mutant", mutant] if mutant else [])], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert proc.stdout is not None
+    base_url, keys = "", {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if m := re.match(r"base URL: (\S+)", line):
+            base_url = m.group(1)
+        if m := re.match(r"credential (\w+): (\S+)", line):
+            keys[m.group(1)] = m.group(2)
+        if line.startswith("# To check"):
+            break
+    assert base_url and keys, f"apiconform serve {profile} did not start"
+    return proc, base_url, keys
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[dict[str, tuple[str, dict[str, str]]]]:
+    procs, out = [], {}
+    try:
+        for name, profile, mutant in SERVED:
+            proc, base_url, keys = _serve(profile, mutant)
+            procs.append(proc)
+            out[name] = (base_url, keys)
+        yield out
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=10)
+
+
+def _var(name: str, label: str = "") -> str:
+    return "FLEETTEST_" + re.sub(r"\W", "_", name).upper() + (f"_{label.upper()}" if label else "")
+
+
+@pytest.fixture(scope="module")
+def fleet(served: dict[str, tuple[str, dict[str, str]]], tmp_path_factory: pytest.TempPathFactory
+          ) -> dict[str, Any]:
+    """The fleet file, its environment, and the targets as single runs would see them."""
+    folder = tmp_path_factory.mktemp("fleet")
+    env: dict[str, str] = {}
+    entries = []
+    for name, profile, _ in SERVED:
+        base_url, keys = served[name]
+        env[_var(name)] = keys["primary"]
+        entry = {"name": name, "profile": profile, "base_url": base_url, "token_env": _var(name)}
+        if "b" in keys:
+            env[_var(name, "b")] = keys["b"]
+            entry["token_b_env"] = _var(name, "b")
+        entries.append(entry)
+    env[_var("down")] = "down-secret-0123456789"
+    entries.append({"name": "down", "profile": "boomerang", "base_url": f"http://127.0.0.1:{_closed_port()}",
+                    "token_env": _var("down")})
+    env[_var("hung")] = served["boomerang-ok"][1]["primary"]
+    entries.append({"name": "hung", "profile": "boomerang", "base_url": served["boomerang-ok"][0],
+                    "token_env": _var("hung"), "timeout_seconds": 0.05})
+    file = folder / "fleet.toml"
+    file.write_text(_toml(entries), encoding="utf-8")
+    return {"file": file, "env": env, "entries": entries, "folder": folder}
+
+
+def _toml(entries: list[dict[str, Any]]) -> str:
+    out = []
+    for entry in entries:
+        out.append("[[target]]")
+        out += [f"{k} = {json.dumps(v)}" for k, v in entry.items()]
+        out.append("")
+    return "\n".join(out)
+
+
+def _cli(*args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 120
+         ) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("APICONFORM_TOKEN")}
+    return subprocess.run([sys.executable, "-m", "apiconform.cli", *args], cwd=cwd or ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def audited(fleet: dict[str, Any]) -> dict[str, Any]:
+    out = fleet["folder"] / "out"
+    started = time.monotonic()
+    proc = _cli("audit", str(fleet["file"]), "--report-dir", str(out), env=fleet["env"])
+    wall = time.monotonic() - started
+    return {"proc": proc, "dir": out, "wall": wall, "doc": json.loads((out / "fleet.json").read_text())}
+
+
+@pytest.fixture(scope="module")
+def singles(fleet: dict[str, Any]) -> dict[str, Any]:
+    """Each served target (and the closed port) as one `apiconform run` of its own, side by side."""
+    out = fleet["folder"] / "single"
+    procs = {}
+    for entry in fleet["entries"]:
+        if entry["name"] == "hung":
+            continue
+        env = {"APICONFORM_TOKEN": fleet["env"][entry["token_env"]]}
+        if "token_b_env" in entry:
+            env["APICONFORM_TOKEN_B"] = fleet["env"][entry["token_b_env"]]
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("APICONFORM_TOKEN")}
+        procs[entry["name"]] = subprocess.Popen(
+            [sys.executable, "-m", "apiconform.cli", "run", entry["profile"], "--base-url", entry["base_url"],
+             "--report-dir", str(out / entry["name"]), "--quiet"],
+            cwd=ROOT, env={**clean, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    codes = {name: proc.wait(timeout=120) for name, proc in procs.items()}
+    return {"dir": out, "codes": codes}
+
+
+def test_audit_exits_1_with_a_mutant_and_lists_every_target(audited: dict[str, Any],
+                                                           fleet: dict[str, Any]) -> None:
+    proc, doc = audited["proc"], audited["doc"]
+    assert proc.returncode == 1, proc.stderr
+    assert doc["verdict"] == "fail"
+    assert [t["name"] for t in doc["targets"]] == [e["name"] for e in fleet["entries"]]
+    by_name = {t["name"]: t for t in doc["targets"]}
+    assert by_name["booga-ok"]["verdict"] == by_name["boomerang-ok"]["verdict"] == "pass"
+    assert by_name["booga-mutant"]["rules"][MUTANTS["booga"]] == "fail"
+    assert by_name["boomerang-mutant"]["rules"][MUTANTS["boomerang"]] == "fail"
+    for name in ("booga-ok", "boomerang-ok", "booga-mutant", "boomerang-mutant", "down"):
+        assert (audited["dir"] / name / "report.json").is_file()
+        assert by_name[name]["report"] == f"{name}/report.json"
+    for artifact in ("fleet.json", "fleet.html", "junit.xml", "summary.md"):
+        assert (audited["dir"] / artifact).is_file()
+    # one progress line per target as it starts and as it finishes, on stderr
+    for entry in fleet["entries"]:
+        assert re.search(rf"start +{entry['name']} ", proc.stderr)
+        assert re.search(rf"finish {entry['name']}: ", proc.stderr)
+
+
+def test_an_unreachable_or_hung_target_is_incomplete_and_holds_nobody_back(audited: dict[str, Any]) -> None:
+    by_name = {t["name"]: t for t in audited["doc"]["targets"]}
+    down = by_name["down"]
+    assert down["verdict"] == "incomplete" and down["exit_code"] == 3
+    assert "error" in down["rules"].values()
+    hung = by_name["hung"]
+    assert hung["verdict"] == "incomplete" and hung["exit_code"] == 3 and hung["report"] is None
+    assert "timeout_seconds" in hung["reason"]
+    # the others finished with their reports all the same
+    assert all(by_name[n]["report"] for n in ("booga-ok", "boomerang-ok", "booga-mutant", "boomerang-mutant"))
+
+
+def test_each_target_gets_the_verdicts_of_a_single_run(audited: dict[str, Any], singles: dict[str, Any]) -> None:
+    by_name = {t["name"]: t for t in audited["doc"]["targets"]}
+    for name, code in singles["codes"].items():
+        single = json.loads((singles["dir"] / name / "report.json").read_text())
+        assert by_name[name]["exit_code"] == code, name
+        assert by_name[name]["verdict"] == single["verdict"], name
+        assert by_name[name]["rules"] == {r["id"]: r["verdict"] for r in single["rules"]}, name
+
+
+def test_merge_of_single_runs_gives_the_audits_fleet_json(audited: dict[str, Any], singles: dict[str, Any],
+                                                          fleet: dict[str, Any]) -> None:
+    out = fleet["folder"] / "merged"
+    reports = [str(singles["dir"] / name / "report.json") for name in singles["codes"]]
+    proc = _cli("merge", *reports, "--report-dir", str(out), env={})
+    assert proc.returncode == 1, proc.stderr
+    merged = json.loads((out / "fleet.json").read_text())
+    audit_doc = dict(audited["doc"])
+    audit_doc["targets"] = [t for t in audit_doc["targets"] if t["name"] != "hung"]
+    audit_doc["counts"] = merged["counts"]  # the hung target is only in the audit
+
+    def comparable(doc: dict[str, Any]) -> dict[str, Any]:
+        drop = {"started_at", "duration_s"}
+        return {**{k: v for k, v in doc.items() if k != "generated_at"},
+                "targets": [{k: v for k, v in t.items() if k not in drop} for t in doc["targets"]]}
+
+    assert comparable(merged) == comparable(audit_doc)
+    for name in singles["codes"]:
+        for artifact in ("report.json", "report.html", "junit.xml", "summary.md"):
+            assert (out / name / artifact).is_file()
+
+
+def test_no_fleet_credential_lands_in_any_artifact(audited: dict[str, Any], fleet: dict[str, Any]) -> None:
+    secrets = set(fleet["env"].values())
+    leaks = []
+    for path in audited["dir"].rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            leaks += [f"{path}: {s[:6]}…" for s in secrets if s in text]
+    assert leaks == []
+    assert not any(s in audited["proc"].stdout + audited["proc"].stderr for s in secrets)
+
+
+# -- isolation: each run gets only its own target's credentials -----------------------------------
+
+def _write_fleet(tmp_path: Path, text: str) -> Path:
+    file = tmp_path / "fleet.toml"
+    file.write_text(text, encoding="utf-8")
+    return file
+
+
+TWO = """
+[[target]]
+name = "vendor-a"
+profile = "booga"
+base_url = "https://a.example"
+token_env = "VENDOR_A_KEY"
+token_b_env = "VENDOR_A_KEY_B"
+
+[[target]]
+name = "vendor-b"
+profile = "boomerang"
+base_url = "https://b.example"
+token_env = "VENDOR_B_KEY"
+max_requests = 50
+"""
+ENV = {"VENDOR_A_KEY": "secret-a-111111111", "VENDOR_A_KEY_B": "secret-a-b-22222222",
+       "VENDOR_B_KEY": "secret-b-333333333", "APICONFORM_TOKEN": "stray-kit-token-44444", "PATH": "/usr/bin"}
+
+
+def test_a_run_env_holds_only_its_own_targets_credentials(tmp_path: Path) -> None:
+    fleet = load_fleet(_write_fleet(tmp_path, TWO), ENV)
+    a, b = fleet.targets
+    scrub = fleet.credential_vars()
+    env_a = run_env(a.credential_vars, scrub, ENV)
+    env_b = run_env(b.credential_vars, scrub, ENV)
+    assert env_a == {"PATH": "/usr/bin", "APICONFORM_TOKEN": ENV["VENDOR_A_KEY"],
+                     "APICONFORM_TOKEN_B": ENV["VENDOR_A_KEY_B"]}
+    assert env_b == {"PATH": "/usr/bin", "APICONFORM_TOKEN": ENV["VENDOR_B_KEY"]}
+    assert not {ENV["VENDOR_B_KEY"]} & set(env_a.values())
+    assert not {ENV["VENDOR_A_KEY"], ENV["VENDOR_A_KEY_B"]} & set(env_b.values())
+    # the plan the workers read names variables, never a value
+    text = json.dumps(plan(fleet, tmp_path / "out"))
+    assert not any(value in text for key, value in ENV.items() if key != "PATH")
+    argv = run_argv(b, tmp_path / "out")
+    assert argv[argv.index("--max-requests") + 1] == "50" and "--base-url" in argv
+    assert argv[argv.index("--report-dir") + 1] == str(tmp_path / "out" / "vendor-b")
+
+
+def test_a_target_file_is_read_relative_to_the_fleet_file_and_its_variable_names_are_served(tmp_path: Path) -> None:
+    (tmp_path / "targets").mkdir()
+    (tmp_path / "targets" / "a.toml").write_text('[credentials]\ntoken_env = "A_RUN_VAR"\n', encoding="utf-8")
+    text = TWO.replace('token_b_env = "VENDOR_A_KEY_B"', 'target_file = "targets/a.toml"')
+    fleet = load_fleet(_write_fleet(tmp_path, text), ENV)
+    a = fleet.targets[0]
+    assert a.target_file == str((tmp_path / "targets" / "a.toml").resolve())
+    env_a = run_env(a.credential_vars, fleet.credential_vars(), {**ENV, "A_RUN_VAR": "leftover"})
+    assert env_a["A_RUN_VAR"] == ENV["VENDOR_A_KEY"] and "APICONFORM_TOKEN" not in env_a
+
+
+# -- bad fleet files: exit 2, one line, nothing sent ---------------------------------------------
+
+@pytest.mark.parametrize(("change", "env_drop", "message"), [
+    (("profile = \"boomerang\"", "profile = \"bogus\""), None,
+     r'target\[2\] \(vendor-b\)\.profile: "bogus" is not one of "booga", "boomerang"'),
+    (("name = \"vendor-b\"", "name = \"Vendor-A\""), None, r"target\[2\] \(Vendor-A\)\.name: .*already the name"),
+    (("name = \"vendor-b\"", "name = \"../up\""), None, r"target\[2\] \(\.\./up\)\.name: .*folder name"),
+    (("name = \"vendor-b\"", "name = \"fleet.json\""), None, r"name of a fleet artifact"),
+    (None, "VENDOR_B_KEY", r"target\[2\] \(vendor-b\)\.token_env: the variable VENDOR_B_KEY is not set"),
+    (None, "VENDOR_A_KEY_B", r"target\[1\] \(vendor-a\)\.token_b_env: the variable VENDOR_A_KEY_B is not set"),
+    (("https://b.example", "http://b.example"), None, r"target\[2\] \(vendor-b\)\.base_url: .*plain http://"),
+    (("max_requests = 50", "max_request = 50"), None,
+     r"target\[2\] \(vendor-b\)\.max_request: unknown key \(did you mean max_requests\?\)"),
+    (("max_requests = 50", 'target_file = "nowhere.toml"'), None, r"target_file: .*nowhere\.toml does not exist"),
+    (("max_requests = 50", 'target_file = "bad.toml"'), None,
+     r"target\[2\] \(vendor-b\)\.target_file: target file .*bad\.toml: target\.max_requests: -3 is less than"),
+    (("token_env = \"VENDOR_B_KEY\"", 'token_env = "secret-b-333"'), None, r"token_env: .*name of an environment"),
+])
+def test_a_bad_fleet_file_is_refused_before_anything_is_sent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        change: tuple[str, str] | None, env_drop: str | None, message: str) -> None:
+    (tmp_path / "bad.toml").write_text("[target]\nmax_requests = -3\n", encoding="utf-8")
+    text = TWO.replace(*change) if change else TWO
+    file = _write_fleet(tmp_path, text)
+    for key, value in ENV.items():
+        if key != "PATH":
+            monkeypatch.setenv(key, value)
+    if env_drop:
+        monkeypatch.delenv(env_drop)
+    out = tmp_path / "out"
+    assert main(["audit", str(file), "--report-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"apiconform: fleet file {file}: ")
+    assert re.search(message, err), err
+    assert not out.exists()  # refused before the report dir, let alone a request
+
+
+def test_insecure_http_can_be_allowed_per_target(tmp_path: Path) -> None:
+    text = TWO.replace("https://b.example", "http://b.example").replace(
+        "max_requests = 50", "max_requests = 50\nallow_insecure_http = true")
+    fleet = load_fleet(_write_fleet(tmp_path, text), ENV)
+    assert "--allow-insecure-http" in run_argv(fleet.targets[1], tmp_path)
+
+
+def test_workers_and_fleet_file_arguments_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["audit", "f.toml", "--workers", "0"])
+    assert exc.value.code == 2 and "--workers: 0 is out of range (>= 1)" in capsys.readouterr().err
+    assert main(["audit", str(tmp_path / "missing.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["audit", str(_write_fleet(tmp_path, "[[target]]\nname = 3\n"))]) == 2
+    err = capsys.readouterr().err
+    assert 'target[1].name: 3 is an integer, expected a string' in err and "is a required property" in err
+
+
+def test_merge_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["merge", str(tmp_path / "none.json"), "--report-dir", str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "report.json").write_text('{"verdict": "pass"}', encoding="utf-8")
+    assert main(["merge", str(tmp_path / "x" / "report.json"), "--report-dir", str(out)]) == 2
+    assert "not an apiconform report.json" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_merge_refuses_two_reports_of_one_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from apiconform.runner import run
+    from apiconform.session import Options
+
+    outcome = run("boomerang", Options(report_dir=str(tmp_path / "a" / "same"), rules=["BMR-AUTH-MISSING"],
+                                       progress=False))
+    assert outcome.runs
+    (tmp_path / "b" / "same").mkdir(parents=True)
+    (tmp_path / "b" / "same" / "report.json").write_bytes((tmp_path / "a" / "same" / "report.json").read_bytes())
+    assert main(["merge", str(tmp_path / "a" / "same" / "report.json"), str(tmp_path / "b" / "same" / "report.json"),
+                 "--report-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "target name 'same' is also that of" in err and len(err.strip().splitlines()) == 1
+
+
+def test_mutant_names_used_here_exist() -> None:
+    for profile, name in MUTANTS.items():
+        assert name in mocks.mutants(profile)
