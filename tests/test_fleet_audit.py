@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.servers.raw import closed_port
 
 from apiconform import mocks
 from apiconform.cli import main
@@ -52,12 +52,6 @@ def _serve(profile: str, mutant: str | None) -> tuple[subprocess.Popen[str], str
             break
     assert base_url and keys, f"apiconform serve {profile} did not start"
     return proc, base_url, keys
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +90,7 @@ def fleet(served: dict[str, tuple[str, dict[str, str]]], tmp_path_factory: pytes
             entry["token_b_env"] = _var(name, "b")
         entries.append(entry)
     env[_var("down")] = "down-secret-0123456789"
-    entries.append({"name": "down", "profile": "boomerang", "base_url": f"http://127.0.0.1:{_closed_port()}",
+    entries.append({"name": "down", "profile": "boomerang", "base_url": f"http://127.0.0.1:{closed_port()}",
                     "token_env": _var("down")})
     env[_var("hung")] = served["boomerang-ok"][1]["primary"]
     entries.append({"name": "hung", "profile": "boomerang", "base_url": served["boomerang-ok"][0],

@@ -133,10 +133,27 @@ _WHOLE_TABLES = ("openapi_plugins", "resource_query")
 
 
 @cache
+def fixture_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped in fixtures/ (e.g. target.schema.json)."""
+    schema: dict[str, Any] = json.loads((fixtures_dir() / name).read_text(encoding="utf-8"))
+    return schema
+
+
 def target_schema() -> dict[str, Any]:
     """fixtures/target.schema.json: what a target file may hold (README's table follows it)."""
-    schema: dict[str, Any] = json.loads((fixtures_dir() / "target.schema.json").read_text(encoding="utf-8"))
-    return schema
+    return fixture_schema("target.schema.json")
+
+
+def read_toml(file: Path, kind: str) -> dict[str, Any]:
+    """A user's TOML file (`kind`: "target file", "fleet file"); ConfigError naming what is wrong."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{kind} {file} does not exist") from exc
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{kind} {file} is not a UTF-8 text file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{kind} {file} is not valid TOML: {exc}") from exc
 
 
 def load_target(profile: str, path: str | os.PathLike[str] | None = None) -> TargetConfig:
@@ -146,14 +163,7 @@ def load_target(profile: str, path: str | os.PathLike[str] | None = None) -> Tar
     if path is None:
         return config
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"target file {file} does not exist") from exc
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"target file {file} is not a UTF-8 text file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"target file {file} is not valid TOML: {exc}") from exc
+    data = read_toml(file, "target file")
     written_for = data.setdefault("profile", profile)
     if written_for != profile:
         raise ConfigError(f"target file {file}: profile: the file is written for {_show(written_for)}, "

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from apiconform.errors import ConfigError
-from apiconform.locations import fixtures_dir
 from apiconform.target import (
     DEFAULT_MAX_REQUESTS,
     describe_schema_errors,
+    fixture_schema,
     is_loopback_host,
     load_target,
+    read_toml,
     validate_base_url,
 )
 
@@ -66,25 +65,16 @@ class Fleet:
         return {name for t in self.targets for pair in t.credential_vars.items() for name in pair}
 
 
-@cache
 def fleet_schema() -> dict[str, Any]:
     """fixtures/fleet-file.schema.json: what a fleet file may hold (README's table follows it)."""
-    schema: dict[str, Any] = json.loads((fixtures_dir() / "fleet-file.schema.json").read_text(encoding="utf-8"))
-    return schema
+    return fixture_schema("fleet-file.schema.json")
 
 
 def load_fleet(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Fleet:
     """Parse and check a fleet file; raises ConfigError (exit 2) naming every problem found."""
     env = os.environ if environ is None else environ
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"fleet file {file} does not exist") from exc
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"fleet file {file} is not a UTF-8 text file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"fleet file {file} is not valid TOML: {exc}") from exc
+    data = read_toml(file, "fleet file")
     entries = data.get("target")
     names = [e.get("name") if isinstance(e, dict) else None for e in entries] if isinstance(entries, list) else []
 
