@@ -10,12 +10,11 @@ on 127.0.0.1 and checked read-only, like a live target.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import math
 import random
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-import uvicorn
+from tests.servers.threaded import serve_in_thread
 
 from apiconform.runner import run
 from apiconform.session import Options
@@ -204,29 +203,10 @@ class VariantApp:
 
 @pytest.fixture
 def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
-
-    def start(knobs: Knobs) -> str:
-        sock = socket.socket()
-        # Accepted connections inherit this: without it a keep-alive answer written in two parts
-        # waits ~40 ms for the client's delayed ACK (Nagle), and the runs take ten times longer.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(VariantApp(knobs), log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-    monkeypatch.setenv("APICONFORM_TOKEN", KEY_A)
-    monkeypatch.setenv("APICONFORM_TOKEN_B", KEY_B)
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with contextlib.ExitStack() as stack:
+        monkeypatch.setenv("APICONFORM_TOKEN", KEY_A)
+        monkeypatch.setenv("APICONFORM_TOKEN_B", KEY_B)
+        yield lambda knobs: stack.enter_context(serve_in_thread(VariantApp(knobs)))
 
 
 def verdicts(base_url: str, rules: list[str] | None = None) -> tuple[int, dict[str, tuple[str, str]]]:

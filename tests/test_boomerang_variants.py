@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from tests.servers.threaded import serve_in_thread
 
 from apiconform import mocks
 from apiconform.catalog import load_catalog
@@ -193,21 +193,8 @@ def test_broken_variant_fails_its_rule_only(rule: str) -> None:
 @pytest.fixture
 def served_mock() -> Iterator[str]:
     """The reference mock over real HTTP on a free loopback port (as `apiconform serve`)."""
-    import uvicorn
-
-    config = uvicorn.Config(mocks.create_app("boomerang", enforce_https=False), host="127.0.0.1", port=0,
-                            log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(mocks.create_app("boomerang", enforce_https=False)) as url:
+        yield url
 
 
 def test_reference_mock_over_real_http(monkeypatch: pytest.MonkeyPatch, served_mock: str) -> None:
