@@ -1,13 +1,15 @@
 """`apiconform audit` and `apiconform merge`: a fleet of mocks and mutants served over HTTP.
 
-One audit (module fixture) of six targets: both reference mocks, a mutant of each, a closed port
-and a target stopped by its timeout. Its verdicts are compared with single `apiconform run`s of
-the same targets, whose reports `merge` turns into the same fleet.json. Bad fleet files are
-refused with exit 2 before anything is sent.
+One audit (module fixture) of twenty targets: both reference mocks and eight mutants of each
+profile (served over HTTP from threads of this process), a closed port and a target stopped by
+its timeout. Its verdicts are compared with single `apiconform run`s of the same targets, whose
+reports `merge` turns into the same fleet.json. Bad fleet files are refused with exit 2 before
+anything is sent, and no process of an audit holds another target's credentials.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,54 +22,36 @@ from typing import Any
 
 import pytest
 from tests.servers.raw import closed_port
+from tests.servers.threaded import serve_in_thread
 
 from apiconform import mocks
 from apiconform.cli import main
-from apiconform.fleet.audit import plan, run_argv, run_env
+from apiconform.fleet.audit import plan, run_argv, run_env, take_credentials, target_credentials, write_credentials
 from apiconform.fleet.fleet_file import load_fleet
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = {"booga": "BGA-LIST-LIMIT", "boomerang": "BMR-PAGINATION-LIMIT"}
-# Distinct variable names per target: the fleet's credentials as a user would export them.
-SERVED = [("booga-ok", "booga", None), ("boomerang-ok", "boomerang", None),
-          ("booga-mutant", "booga", MUTANTS["booga"]), ("boomerang-mutant", "boomerang", MUTANTS["boomerang"])]
+MUTANTS_EACH = 8  # with both mocks, the closed port and the hung target: a fleet of 20
 
 
-def _serve(profile: str, mutant: str | None) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
-    args = [sys.executable, "-m", "apiconform.cli", "serve", profile, "--port", "0"]
-    proc = subprocess.Popen([*args, *(["--mutant", mutant] if mutant else [])], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    assert proc.stdout is not None
-    base_url, keys = "", {}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if m := re.match(r"base URL: (\S+)", line):
-            base_url = m.group(1)
-        if m := re.match(r"credential (\w+): (\S+)", line):
-            keys[m.group(1)] = m.group(2)
-        if line.startswith("# To check"):
-            break
-    assert base_url and keys, f"apiconform serve {profile} did not start"
-    return proc, base_url, keys
+def _served_targets() -> list[tuple[str, str, str | None]]:
+    """(name, profile, mutant): both reference mocks and MUTANTS_EACH mutants of each profile."""
+    out: list[tuple[str, str, str | None]] = [("booga-ok", "booga", None), ("boomerang-ok", "boomerang", None)]
+    for profile, first in MUTANTS.items():
+        others = [m for m in mocks.mutants(profile) if m != first]
+        out += [(m.lower(), profile, m) for m in [first, *others][:MUTANTS_EACH]]
+    return out
+
+
+SERVED = _served_targets()
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[dict[str, tuple[str, dict[str, str]]]]:
-    procs, out = [], {}
-    try:
-        for name, profile, mutant in SERVED:
-            proc, base_url, keys = _serve(profile, mutant)
-            procs.append(proc)
-            out[name] = (base_url, keys)
-        yield out
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=10)
+    """Every SERVED target over real HTTP, each on its own port, from threads of this process."""
+    with contextlib.ExitStack() as stack:
+        yield {name: (stack.enter_context(serve_in_thread(mocks.create_app(profile, mutant, enforce_https=False))),
+                      mocks.credentials(profile)) for name, profile, mutant in SERVED}
 
 
 def _var(name: str, label: str = "") -> str:
@@ -153,9 +137,10 @@ def test_audit_exits_1_with_a_mutant_and_lists_every_target(audited: dict[str, A
     assert [t["name"] for t in doc["targets"]] == [e["name"] for e in fleet["entries"]]
     by_name = {t["name"]: t for t in doc["targets"]}
     assert by_name["booga-ok"]["verdict"] == by_name["boomerang-ok"]["verdict"] == "pass"
-    assert by_name["booga-mutant"]["rules"][MUTANTS["booga"]] == "fail"
-    assert by_name["boomerang-mutant"]["rules"][MUTANTS["boomerang"]] == "fail"
-    for name in ("booga-ok", "boomerang-ok", "booga-mutant", "boomerang-mutant", "down"):
+    for profile, mutant in MUTANTS.items():
+        assert by_name[mutant.lower()]["rules"][mutant] == "fail", profile
+    assert len(doc["targets"]) >= 20
+    for name in [*(n for n, _, _ in SERVED), "down"]:
         assert (audited["dir"] / name / "report.json").is_file()
         assert by_name[name]["report"] == f"{name}/report.json"
     for artifact in ("fleet.json", "fleet.html", "junit.xml", "summary.md"):
@@ -175,7 +160,7 @@ def test_an_unreachable_or_hung_target_is_incomplete_and_holds_nobody_back(audit
     assert hung["verdict"] == "incomplete" and hung["exit_code"] == 3 and hung["report"] is None
     assert "timeout_seconds" in hung["reason"]
     # the others finished with their reports all the same
-    assert all(by_name[n]["report"] for n in ("booga-ok", "boomerang-ok", "booga-mutant", "boomerang-mutant"))
+    assert all(by_name[n]["report"] for n, _, _ in SERVED)
 
 
 def test_each_target_gets_the_verdicts_of_a_single_run(audited: dict[str, Any], singles: dict[str, Any]) -> None:
@@ -185,6 +170,27 @@ def test_each_target_gets_the_verdicts_of_a_single_run(audited: dict[str, Any], 
         assert by_name[name]["exit_code"] == code, name
         assert by_name[name]["verdict"] == single["verdict"], name
         assert by_name[name]["rules"] == {r["id"]: r["verdict"] for r in single["rules"]}, name
+
+
+def test_fleet_html_and_summary_name_each_failing_rule_of_each_target(audited: dict[str, Any]) -> None:
+    doc = audited["doc"]
+    html = (audited["dir"] / "fleet.html").read_text(encoding="utf-8")
+    summary = (audited["dir"] / "summary.md").read_text(encoding="utf-8")
+    order = re.findall(r'<span class="tname">([^<]+)</span>', html)  # the matrix's columns
+    assert sorted(order) == sorted(t["name"] for t in doc["targets"])
+    rows = dict(re.findall(r'<tr data-rule="([^"]+)">(.*?)</tr>', html, re.S))
+    failing = 0
+    for target in doc["targets"]:
+        column = order.index(target["name"])
+        row_md = next(line for line in summary.splitlines() if line.startswith(f"| {target['name']} |"))
+        for rule, verdict in target["rules"].items():
+            cell = re.findall(r'<td class="cell [^"]*"[^>]*>.*?</td>', rows[rule], re.S)[column]
+            assert f"v-{verdict}" in cell, (target["name"], rule)
+            if verdict == "fail":
+                failing += 1
+                assert f'href="{target["name"]}/report.html#rule-{rule}"' in cell, (target["name"], rule)
+                assert f"`{rule}`" in row_md, (target["name"], rule)
+    assert failing >= len(MUTANTS)
 
 
 def test_merge_of_single_runs_gives_the_audits_fleet_json(audited: dict[str, Any], singles: dict[str, Any],
@@ -251,16 +257,21 @@ def test_a_run_env_holds_only_its_own_targets_credentials(tmp_path: Path) -> Non
     fleet = load_fleet(_write_fleet(tmp_path, TWO), ENV)
     a, b = fleet.targets
     scrub = fleet.credential_vars()
-    env_a = run_env(a.credential_vars, scrub, ENV)
-    env_b = run_env(b.credential_vars, scrub, ENV)
+    env_a = run_env(target_credentials(a.credential_vars, ENV), scrub, ENV)
+    env_b = run_env(target_credentials(b.credential_vars, ENV), scrub, ENV)
     assert env_a == {"PATH": "/usr/bin", "APICONFORM_TOKEN": ENV["VENDOR_A_KEY"],
                      "APICONFORM_TOKEN_B": ENV["VENDOR_A_KEY_B"]}
     assert env_b == {"PATH": "/usr/bin", "APICONFORM_TOKEN": ENV["VENDOR_B_KEY"]}
     assert not {ENV["VENDOR_B_KEY"]} & set(env_a.values())
     assert not {ENV["VENDOR_A_KEY"], ENV["VENDOR_A_KEY_B"]} & set(env_b.values())
-    # the plan the workers read names variables, never a value
-    text = json.dumps(plan(fleet, tmp_path / "out"))
+    # the plan the workers read names variables and files, never a value
+    files = write_credentials(tmp_path, fleet, ENV)
+    text = json.dumps(plan(fleet, tmp_path / "out", files))
     assert not any(value in text for key, value in ENV.items() if key != "PATH")
+    # each target's file holds its own credentials only, is private, and is gone once taken
+    assert all(f.stat().st_mode & 0o077 == 0 for f in files)
+    assert take_credentials(str(files[1])) == {"APICONFORM_TOKEN": ENV["VENDOR_B_KEY"]}
+    assert not files[1].exists() and files[0].exists()
     argv = run_argv(b, tmp_path / "out")
     assert argv[argv.index("--max-requests") + 1] == "50" and "--base-url" in argv
     assert argv[argv.index("--report-dir") + 1] == str(tmp_path / "out" / "vendor-b")
@@ -273,8 +284,72 @@ def test_a_target_file_is_read_relative_to_the_fleet_file_and_its_variable_names
     fleet = load_fleet(_write_fleet(tmp_path, text), ENV)
     a = fleet.targets[0]
     assert a.target_file == str((tmp_path / "targets" / "a.toml").resolve())
-    env_a = run_env(a.credential_vars, fleet.credential_vars(), {**ENV, "A_RUN_VAR": "leftover"})
+    environ = {**ENV, "A_RUN_VAR": "leftover"}
+    env_a = run_env(target_credentials(a.credential_vars, environ), fleet.credential_vars(), environ)
     assert env_a["A_RUN_VAR"] == ENV["VENDOR_A_KEY"] and "APICONFORM_TOKEN" not in env_a
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _process(pid: int) -> tuple[list[str], dict[str, str]] | None:
+    try:
+        argv = (Path(f"/proc/{pid}") / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        raw = (Path(f"/proc/{pid}") / "environ").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return None  # it ended meanwhile
+    return argv, dict(item.partition("=")[::2] for item in raw if item)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc to read other processes")
+def test_no_worker_process_sees_another_targets_credentials(tmp_path: Path) -> None:
+    """Black box, while two targets are being run: every process under the audit, read in /proc."""
+    from tests.servers.raw import RawServer
+
+    secrets = {"a": "vendor-a-secret-1234567", "b": "vendor-b-secret-7654321"}
+    stray = "stray-kit-token-0987654321"
+    servers = {k: RawServer(lambda conn, request: conn.hold()) for k in secrets}
+    urls = {k: server.url for k, server in servers.items()}
+    with servers["a"], servers["b"]:
+        file = _write_fleet(tmp_path, _toml([
+            {"name": f"vendor-{k}", "profile": "boomerang", "base_url": urls[k], "token_env": f"FLEET_KEY_{k}",
+             "timeout_seconds": 90} for k in secrets]))
+        env = {**os.environ, "FLEET_KEY_a": secrets["a"], "FLEET_KEY_b": secrets["b"], "APICONFORM_TOKEN": stray}
+        audit = subprocess.Popen([sys.executable, "-m", "apiconform.cli", "audit", str(file), "--report-dir",
+                                  str(tmp_path / "out")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not all(s.received for s in servers.values()) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert all(s.received for s in servers.values()), "the two runs did not both reach their targets"
+            seen = [p for p in map(_process, _descendants(audit.pid)) if p]
+        except BaseException:
+            audit.kill()
+            raise
+    assert audit.wait(timeout=120) == 3  # both targets went away mid-run: incomplete
+    runs = {argv[argv.index("--base-url") + 1]: environ for argv, environ in seen if "--base-url" in argv}
+    workers = [environ for argv, environ in seen if "--base-url" not in argv]
+    assert set(runs) == set(urls.values()) and workers
+    for key, url in urls.items():
+        values = set(runs[url].values())
+        assert runs[url]["APICONFORM_TOKEN"] == secrets[key]
+        assert not (set(secrets.values()) - {secrets[key]} | {stray}) & values
+    leaked = [k for environ in workers for k, v in environ.items() if v in {*secrets.values(), stray}]
+    assert leaked == [], f"xdist workers inherited credential variables {leaked}"
+    assert list((tmp_path / "out").rglob("credentials-*")) == []
 
 
 # -- bad fleet files: exit 2, one line, nothing sent ---------------------------------------------

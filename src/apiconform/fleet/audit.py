@@ -4,9 +4,17 @@ The engine is pytest-xdist: worker_suite.py holds one test item per target, and 
 worker runs its items one at a time. An item runs its target as `python -m apiconform.cli run
 ...` in a subprocess of its own, so each target has its own pacer, budget and redactor, and a
 target that crashes, hangs or leaves no report becomes that target's `error` without holding
-the others back. The subprocess's environment is this process's MINUS every credential variable
-of the fleet, PLUS this target's credentials under the names its run reads: no run sees another
-target's credentials. The plan handed to the workers names variables, never holds a value.
+the others back.
+
+Credentials. No process of the audit but this one ever holds another target's credentials:
+- the xdist workers are started with every credential variable of the fleet (and the kit's own
+  APICONFORM_TOKEN*) removed from their environment, so a worker inherits none;
+- each target's credentials are written, before the workers start, to a file of their own (mode
+  0600 in a 0700 temporary folder) that the plan names; the worker that runs the target reads it
+  when the target's item starts and deletes it at once;
+- the target's `apiconform run` gets the worker's clean environment plus those credentials under
+  the names its run reads.
+The plan itself names variables and files, never holds a value.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -53,37 +61,71 @@ def run_argv(target: FleetTarget, report_dir: Path) -> list[str]:
     return argv
 
 
-def run_env(credential_vars: Mapping[str, str], scrub: set[str] | list[str],
-            environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of one target's run: `environ` without any fleet credential variable (nor
-    the kit's own APICONFORM_TOKEN*), plus this target's credentials under the names its run reads."""
+def target_credentials(credential_vars: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:
+    """One target's credentials as its run reads them: run variable -> value (the set ones only)."""
+    return {run_var: environ[source] for run_var, source in credential_vars.items() if environ.get(source)}
+
+
+def scrubbed(environ: Mapping[str, str], scrub: Iterable[str]) -> dict[str, str]:
+    """`environ` without any fleet credential variable, nor the kit's own APICONFORM_TOKEN*."""
     banned = set(scrub)
-    env = {k: v for k, v in environ.items() if k not in banned and not k.startswith(KIT_CREDENTIAL_PREFIX)}
-    for run_var, source_var in credential_vars.items():
-        value = environ.get(source_var)
-        if value:
-            env[run_var] = value
-    return env
+    return {k: v for k, v in environ.items() if k not in banned and not k.startswith(KIT_CREDENTIAL_PREFIX)}
 
 
-def plan(fleet: Fleet, report_dir: Path) -> dict[str, Any]:
-    """What the workers run: JSON, names of variables only (no credential value)."""
+def run_env(credentials: Mapping[str, str], scrub: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of one target's run: `environ` scrubbed, plus this target's credentials."""
+    return {**scrubbed(environ, scrub), **credentials}
+
+
+def write_credentials(folder: Path, fleet: Fleet, environ: Mapping[str, str]) -> list[Path]:
+    """One 0600 file per target (in fleet order) holding its credentials, for its worker to take."""
+    files = []
+    for index, target in enumerate(fleet.targets):
+        file = folder / f"credentials-{index}.json"
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(target_credentials(target.credential_vars, environ), out)
+        files.append(file)
+    return files
+
+
+def take_credentials(file: str | None) -> dict[str, str]:
+    """Read a target's credentials file and delete it: nobody reads it twice."""
+    if not file:
+        return {}
+    path = Path(file)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    finally:
+        path.unlink(missing_ok=True)
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def plan(fleet: Fleet, report_dir: Path, credential_files: list[Path] | None = None) -> dict[str, Any]:
+    """What the workers run: JSON, names of variables and files only (no credential value)."""
+    files: list[Path | None] = list(credential_files) if credential_files else [None] * len(fleet.targets)
     return {
         "scrub": sorted(fleet.credential_vars()),
         "targets": [{"name": t.name, "profile": t.profile, "base_url": t.base_url, "argv": run_argv(t, report_dir),
                      "report_dir": str(report_dir / t.name), "timeout_seconds": t.timeout_seconds,
-                     "credential_vars": t.credential_vars} for t in fleet.targets],
+                     "credential_vars": t.credential_vars, "credentials_file": str(f) if f else None}
+                    for t, f in zip(fleet.targets, files, strict=True)],
     }
 
 
 def run_target(spec: Mapping[str, Any], scrub: list[str], environ: Mapping[str, str]) -> dict[str, Any]:
     """Run one target of a plan (in an xdist worker); never raises for the target's sake."""
-    from apiconform.redact import REDACTOR
+    from apiconform.redact import Redactor
 
-    secrets = [environ[v] for v in spec["credential_vars"].values() if environ.get(v)]
-    for secret in secrets:
-        REDACTOR.add(secret)
-    env = run_env(spec["credential_vars"], set(scrub), environ)
+    try:
+        credentials = take_credentials(spec.get("credentials_file"))
+    except (OSError, ValueError) as exc:
+        return {"name": spec["name"], "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
+                "reason": f"could not read this target's credentials from the audit ({type(exc).__name__})",
+                "wall_s": None}
+    # A redactor of this target's own: a worker that runs several targets keeps none of the last one's.
+    redactor = Redactor(credentials.values())
+    env = run_env(credentials, scrub, environ)
     started = time.monotonic()
     code: int | None = None
     reason = None
@@ -108,7 +150,7 @@ def run_target(spec: Mapping[str, Any], scrub: list[str], environ: Mapping[str, 
             reason = f"apiconform run exited {code} and left no readable report.json ({type(exc).__name__})"
     if reason is not None:
         return {"name": spec["name"], "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
-                "reason": REDACTOR.text(reason), "wall_s": round(wall, 2)}
+                "reason": redactor.text(reason), "wall_s": round(wall, 2)}
     return {"name": spec["name"], "exit_code": code, "verdict": verdict, "has_report": True, "reason": None,
             "wall_s": round(wall, 2)}
 
@@ -182,15 +224,21 @@ def run_fleet(fleet: Fleet, report_dir: Path, workers: int, stream: IO[str] | No
 
     out = stream or sys.stderr
     progress = _Progress(fleet, out)
-    with tempfile.TemporaryDirectory(prefix="apiconform-fleet-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="apiconform-fleet-") as tmp:  # created 0700
+        files = write_credentials(Path(tmp), fleet, os.environ)
         plan_file = Path(tmp) / "plan.json"
-        plan_file.write_text(json.dumps(plan(fleet, report_dir)), encoding="utf-8")
+        plan_file.write_text(json.dumps(plan(fleet, report_dir, files)), encoding="utf-8")
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n", encoding="utf-8")
         args = [str(Path(worker_suite.__file__)), "-c", str(ini), "--rootdir", tmp, "--confcutdir", tmp,
-                "-n", str(workers), "--dist", "worksteal", "-p", "no:cacheprovider", "-p", "no:apiconform",
+                "-n", str(workers), "--dist", "worksteal", "-p", "xdist.plugin", "-p", "no:cacheprovider",
                 "-p", "no:terminal"]
-        with _environ(**{PLAN_ENV: str(plan_file), "PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None}):
+        # The workers inherit this environment: no credential of any target is in it.
+        hidden = {k: None for k in os.environ if k in fleet.credential_vars() or k.startswith(KIT_CREDENTIAL_PREFIX)}
+        # No plugin autoload, here or in the workers (they inherit it): schemathesis's pytest plugin
+        # alone costs each worker ~2 s of CPU, and xdist schedules nothing before every worker is up.
+        with _environ(**hidden, **{PLAN_ENV: str(plan_file), "PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None,
+                                   "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}):
             code = pytest.main(args, plugins=[progress])
     for target in fleet.targets:
         progress.results.setdefault(target.name, {
