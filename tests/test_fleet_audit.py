@@ -369,6 +369,7 @@ def test_no_worker_process_sees_another_targets_credentials(tmp_path: Path) -> N
     (("max_requests = 50", 'target_file = "bad.toml"'), None,
      r"target\[2\] \(vendor-b\)\.target_file: target file .*bad\.toml: target\.max_requests: -3 is less than"),
     (("token_env = \"VENDOR_B_KEY\"", 'token_env = "secret-b-333"'), None, r"token_env: .*name of an environment"),
+    ((TWO, 'target = "vendor-a"\n'), None, r': target: "vendor-a" is a string, expected an array of objects$'),
 ])
 def test_a_bad_fleet_file_is_refused_before_anything_is_sent(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

@@ -18,13 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from jsonschema import Draft202012Validator, ValidationError
 
 from apiconform.errors import ConfigError
 from apiconform.locations import fixtures_dir
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 DEFAULT_MAX_REQUESTS = 2000
 # The most requests spent running one key into 429: past this a probe becomes a load test.
@@ -205,9 +206,12 @@ def describe_schema_errors(schema: dict[str, Any], data: Any,
     """Every way `data` breaks `schema`, one line each, keys named as TOML spells them
     (`target.max_requests: -3 is less than the minimum of 1`). `key_path` turns an error's
     path into that name (default: `a.b[0].c`); the fleet file labels its entries with it."""
+    # Imported here: a run without a target file never pays for jsonschema (~30 ms at start-up).
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_describe(error, key_path or _key_path) for error in errors]
+    return [_describe(error, key_path or _key_path, schema) for error in errors]
 
 
 def _key_path(parts: Any) -> str:
@@ -240,19 +244,20 @@ _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a numbe
                "array": "an array", "object": "a table"}
 
 
-def _expected(schema: dict[str, Any]) -> str:
+def _expected(schema: dict[str, Any], root: dict[str, Any]) -> str:
+    """What `schema` asks for, in words; a `$ref` of its items is looked up in the `root` schema."""
     types = schema.get("type", [])
     words = " or ".join(_TYPE_WORDS.get(t, t) for t in ([types] if isinstance(types, str) else types))
     items = schema.get("items")
     if types == "array" and isinstance(items, dict):
-        item_type = items.get("type") or target_schema()["$defs"].get(
+        item_type = items.get("type") or root.get("$defs", {}).get(
             str(items.get("$ref", "")).rsplit("/", 1)[-1], {}).get("type")
         if item_type:
             words = f"an array of {item_type}s"
     return words
 
 
-def _describe(error: ValidationError, key_path: Callable[[Sequence[Any]], str] = _key_path) -> str:
+def _describe(error: ValidationError, key_path: Callable[[Sequence[Any]], str], root: dict[str, Any]) -> str:
     where = key_path(list(error.absolute_path))
     value, schema = error.instance, error.schema
     assert isinstance(schema, dict)
@@ -271,7 +276,7 @@ def _describe(error: ValidationError, key_path: Callable[[Sequence[Any]], str] =
     prefix = f"{where}: " if where else ""
     if error.validator == "type":
         kind = _KINDS.get(type(value), type(value).__name__)
-        return f"{prefix}{_show(value)} is {kind}, expected {_expected(schema)}"
+        return f"{prefix}{_show(value)} is {kind}, expected {_expected(schema, root)}"
     if error.validator == "enum":
         return f"{prefix}{_show(value)} is not one of {', '.join(_show(v) for v in error.validator_value)}"
     if error.validator == "pattern":
