@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +78,22 @@ def test_report_json_says_where_the_time_went(tmp_path: Path) -> None:
     # The phases add up to the run, apart from the report writing they cannot include.
     assert sum(p["wall_s"] for p in phases.values()) <= report["duration_s"] + 0.5
     assert "reports" in outcome.run.phases
+
+
+@pytest.mark.parametrize("cache", ["folder", "off"])
+def test_a_run_leaves_nothing_in_the_working_folder(tmp_path: Path, cache: str) -> None:
+    """hypothesis keeps its tables beside the plans (or in a temporary folder), not in `.hypothesis/`
+    of the folder the run starts in: a CI checkout would rebuild them (~1.5 s) and keep the litter."""
+    work, cache_folder = tmp_path / "work", tmp_path / "cache"
+    work.mkdir()
+    env = {**os.environ, "APICONFORM_CACHE_DIR": str(cache_folder) if cache == "folder" else "off"}
+    env.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+    done = subprocess.run([sys.executable, "-m", "apiconform.cli", "run", "boomerang", "--rules",
+                           "BMR-PAGINATION-LIMIT,BMR-MALFORMED-QUERY", "--report-dir", str(tmp_path / "out"),
+                           "--quiet"], cwd=work, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert list(work.iterdir()) == []
+    if cache == "folder":
+        assert list((cache_folder / "hypothesis" / "unicode_data").rglob("codec-*"))
+    else:
+        assert not cache_folder.exists()

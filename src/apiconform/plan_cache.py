@@ -8,13 +8,19 @@ key, so a cached plan is exactly the plan a fresh draw would give: verdicts cann
 
 Where: `$APICONFORM_CACHE_DIR`, else `$XDG_CACHE_HOME/apiconform`, else `~/.cache/apiconform`.
 `APICONFORM_CACHE_DIR=off` disables it. A cache that cannot be read or written is ignored.
+
+Hypothesis keeps its Unicode tables there too (`hypothesis/`): by default it writes them to
+`.hypothesis/` in the current folder, so a run from a fresh folder (a CI checkout, a temporary
+one) spent ~1.5 s rebuilding the table of UTF-8 characters, and left the folder behind.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -95,3 +101,28 @@ def load(document: Any, limit: int, seed: int) -> list[dict[str, Any]] | None:
 
 def store(document: Any, limit: int, seed: int, rows: list[dict[str, Any]]) -> None:
     put("plan", document, limit, seed, value=rows)
+
+
+def hypothesis_home() -> Path:
+    """Where hypothesis keeps its data during a run: beside the plans, never the user's folder.
+    With the cache off, a temporary folder removed when the process ends."""
+    folder = cache_dir()
+    if folder is not None:
+        try:
+            (folder / "hypothesis").mkdir(parents=True, exist_ok=True)
+            return folder / "hypothesis"
+        except OSError:
+            pass  # unwritable: as if the cache were off
+    temporary = Path(tempfile.mkdtemp(prefix="apiconform-hypothesis-"))
+    atexit.register(shutil.rmtree, temporary, ignore_errors=True)
+    return temporary
+
+
+def use_for_hypothesis() -> None:
+    """Point hypothesis's storage at hypothesis_home(), unless the user chose a place for it
+    (HYPOTHESIS_STORAGE_DIRECTORY). Nothing else lives there: the runs use no example database."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(hypothesis_home())

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import core as hypothesis_core
 
-from apiconform import phases
+from apiconform import phases, plan_cache
 from apiconform.catalog import Rule, find_rule
 from apiconform.errors import ConfigError, Incomplete, RuleViolation
 from apiconform.exchange import Exchange
@@ -161,6 +161,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             profile.context.client.close()
 
 
+# tryfirst: before hypothesis's own hook, which already writes to hypothesis's storage.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     state = config.stash[STATE]
@@ -183,6 +185,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     # Rules that deliberately exhaust a rate limit go last, so they cannot starve the others.
     selected.sort(key=lambda it: (r := rule_of(it)) is not None and "exhaust" in r.requires)
     items[:] = selected
+    if profiles:  # a conformance run: not the kit's own tests, nor another project's
+        plan_cache.use_for_hypothesis()
     try:
         for profile in sorted(profiles):
             state.session(profile)  # validates the configuration before any request
