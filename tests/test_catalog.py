@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,15 @@ def test_carried_documents_are_the_shared_ones(document: str) -> None:
     if not shared.exists():
         pytest.skip("../shared/docs is not beside this checkout")
     assert (fixtures_dir() / "docs" / document).read_bytes() == shared.read_bytes()
+
+
+def test_the_fast_yaml_loader_reads_every_fixture_as_the_python_one_does() -> None:
+    import yaml
+
+    from apiconform import yamlfile
+
+    files = sorted(Path(fixtures_dir("booga")).parent.rglob("*.yaml"))
+    assert len(files) >= 4
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert yamlfile.safe_load(text) == yaml.load(text, Loader=yaml.SafeLoader), file

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-import yaml
-
+from apiconform import yamlfile
 from apiconform.errors import ConfigError
 from apiconform.locations import fixtures_dir
 
@@ -80,7 +79,7 @@ def load_catalog(profile: str) -> Catalog:
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
     path = fixtures_dir(profile) / "rules.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     rules = []
     for entry in raw["rules"]:
         level = entry.get("level", "must")

@@ -42,7 +42,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import HypothesisException
 
-from apiconform import phases, plan_cache
+from apiconform import phases, plan_cache, yamlfile
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
@@ -219,7 +219,7 @@ def load_openapi_file(path: str, label: str = "--openapi") -> dict[str, Any]:
     from apiconform.errors import ConfigError
 
     try:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))  # YAML reads JSON too
+        loaded = yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))  # YAML reads JSON too
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{label} {path}: cannot read an OpenAPI document ({exc})") from exc
     if not isinstance(loaded, dict) or not isinstance(loaded.get("paths"), dict):
@@ -243,7 +243,7 @@ def _usable(document: dict[str, Any]) -> bool:
 
 def fixture_document(ctx: Context) -> dict[str, Any]:
     path = fixtures_dir(ctx.profile) / "openapi.yaml"
-    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document: dict[str, Any] = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     defaults = PROFILE_DEFAULTS.get(ctx.profile, {})
     default_paths = defaults.get("paths", {})
     # Only the endpoints DESIGN.md assumes: a path only the reference mock has is never probed.

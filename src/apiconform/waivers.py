@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from apiconform import yamlfile
 from apiconform.errors import ConfigError
 from apiconform.results import WAIVED, RunResult
 
@@ -64,7 +65,7 @@ def _parse(path: Path) -> Any:
         raise ConfigError(f"waivers file {path} cannot be read: {exc}") from exc
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            return yaml.safe_load(text)
+            return yamlfile.safe_load(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"waivers file {path} is not valid YAML: {exc}") from exc
     try:

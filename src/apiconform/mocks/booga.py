@@ -29,8 +29,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-import yaml
-
+from apiconform import yamlfile
 from apiconform.locations import fixtures_dir
 from apiconform.mocks import Mutant
 from apiconform.mocks.asgi import (
@@ -159,7 +158,7 @@ CHAT = {
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((fixtures_dir("booga") / "openapi.yaml").read_text("utf-8"))
+    loaded: dict[str, Any] = yamlfile.safe_load((fixtures_dir("booga") / "openapi.yaml").read_text("utf-8"))
     return loaded
 
 
