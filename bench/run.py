@@ -16,6 +16,7 @@ A script, not a timed test: it reports, it does not assert. Per profile:
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import re
@@ -29,7 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from apiconform.locations import fixtures_dir
+import apiconform
+from apiconform.locations import fixtures_dir, suites_dir
 from apiconform.runner import run
 from apiconform.session import Options
 
@@ -130,6 +132,11 @@ def main() -> int:
     parser.add_argument("--versus", type=int, default=0, metavar="N",
                         help="N alternating pairs: the kit's command vs schemathesis run on the same served mock")
     args = parser.parse_args()
+    # Bytecode for the kit's own modules, as installing a wheel writes it: an editable checkout
+    # run with PYTHONDONTWRITEBYTECODE (this sandbox sets it) would otherwise compile ~40
+    # modules on every run, a cost no installed kit pays. schemathesis's are compiled already.
+    compileall.compile_dir(str(Path(apiconform.__file__).parent), quiet=1)
+    compileall.compile_dir(str(suites_dir("boomerang").parent), quiet=1)
     print(f"{'profile':<10} {'mode':<11} {'wall s':>7} {'cpu s':>6} {'requests':>9}  verdict")
     for profile in args.profiles:
         for _ in range(args.repeat):

@@ -51,8 +51,13 @@ class _Bridge:
 # rewriting buys nothing; it cost ~1.8 s a run, compiling every module of every installed
 # pytest plugin's distribution (schemathesis and hypothesis among them). Only the plugins a
 # run needs are loaded: whatever else is installed beside the kit neither slows nor changes it.
+# Of pytest's own, those a conformance run has no use for are left out too: the unraisable- and
+# thread-exception hooks (their garbage collections at exit cost ~35 ms), junitxml (the kit
+# writes its own junit.xml), doctest, pastebin and the legacy path fixtures.
 ENGINE_ARGS = ("--assert=plain", "--disable-plugin-autoload",
-               "-p", "apiconform.plugin", "-p", "pytest_base_url.plugin", "-p", "_hypothesis_pytestplugin")
+               "-p", "apiconform.plugin", "-p", "pytest_base_url.plugin", "-p", "_hypothesis_pytestplugin",
+               *(arg for name in ("unraisableexception", "threadexception", "junitxml", "doctest", "pastebin",
+                                  "legacypath") for arg in ("-p", f"no:{name}")))
 
 
 def pytest_args(profile: str, options: Options, verbose: bool = False) -> list[str]:
