@@ -206,7 +206,8 @@ def describe_schema_errors(schema: dict[str, Any], data: Any,
     """Every way `data` breaks `schema`, one line each, keys named as TOML spells them
     (`target.max_requests: -3 is less than the minimum of 1`). `key_path` turns an error's
     path into that name (default: `a.b[0].c`); the fleet file labels its entries with it."""
-    # Imported here: a run without a target file never pays for jsonschema (~30 ms at start-up).
+    # Imported here, not at the top: the commands that check no file (`rules`, `serve`, `mutants`)
+    # need not load jsonschema. A run loads it anyway, for the Boomerang schema checks.
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema)

@@ -27,7 +27,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
@@ -89,10 +88,8 @@ def write_credentials(folder: Path, fleet: Fleet, environ: Mapping[str, str]) ->
     return files
 
 
-def take_credentials(file: str | None) -> dict[str, str]:
+def take_credentials(file: str) -> dict[str, str]:
     """Read a target's credentials file and delete it: nobody reads it twice."""
-    if not file:
-        return {}
     path = Path(file)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -101,15 +98,13 @@ def take_credentials(file: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def plan(fleet: Fleet, report_dir: Path, credential_files: list[Path] | None = None) -> dict[str, Any]:
+def plan(fleet: Fleet, report_dir: Path, credential_files: list[Path]) -> dict[str, Any]:
     """What the workers run: JSON, names of variables and files only (no credential value)."""
-    files: list[Path | None] = list(credential_files) if credential_files else [None] * len(fleet.targets)
     return {
         "scrub": sorted(fleet.credential_vars()),
         "targets": [{"name": t.name, "profile": t.profile, "base_url": t.base_url, "argv": run_argv(t, report_dir),
                      "report_dir": str(report_dir / t.name), "timeout_seconds": t.timeout_seconds,
-                     "credential_vars": t.credential_vars, "credentials_file": str(f) if f else None}
-                    for t, f in zip(fleet.targets, files, strict=True)],
+                     "credentials_file": str(f)} for t, f in zip(fleet.targets, credential_files, strict=True)],
     }
 
 
@@ -118,7 +113,7 @@ def run_target(spec: Mapping[str, Any], scrub: list[str], environ: Mapping[str, 
     from apiconform.redact import Redactor
 
     try:
-        credentials = take_credentials(spec.get("credentials_file"))
+        credentials = take_credentials(spec["credentials_file"])
     except (OSError, ValueError) as exc:
         return {"name": spec["name"], "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
                 "reason": f"could not read this target's credentials from the audit ({type(exc).__name__})",
@@ -234,7 +229,7 @@ def run_fleet(fleet: Fleet, report_dir: Path, workers: int, stream: IO[str] | No
                 "-n", str(workers), "--dist", "worksteal", "-p", "xdist.plugin", "-p", "no:cacheprovider",
                 "-p", "no:terminal"]
         # The workers inherit this environment: no credential of any target is in it.
-        hidden = {k: None for k in os.environ if k in fleet.credential_vars() or k.startswith(KIT_CREDENTIAL_PREFIX)}
+        hidden = dict.fromkeys(os.environ.keys() - scrubbed(os.environ, fleet.credential_vars()).keys())
         # No plugin autoload, here or in the workers (they inherit it): schemathesis's pytest plugin
         # alone costs each worker ~2 s of CPU, and xdist schedules nothing before every worker is up.
         with _environ(**hidden, **{PLAN_ENV: str(plan_file), "PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None,
@@ -298,7 +293,3 @@ def audit(fleet: Fleet, report_dir: Path, workers: int, stream: IO[str] | None =
           f"{report_dir / 'fleet.html'}")
     return code
 
-
-def audit_plan_json(fleet: Fleet, report_dir: Path) -> str:
-    """The plan as the workers get it (for debugging and tests): names of variables, no values."""
-    return json.dumps({**plan(fleet, report_dir), "fleet": [asdict(t) for t in fleet.targets]}, indent=2)
