@@ -67,4 +67,5 @@ def test_the_fast_yaml_loader_reads_every_fixture_as_the_python_one_does() -> No
     assert len(files) >= 4
     for file in files:
         text = file.read_text(encoding="utf-8")
-        assert yamlfile.safe_load(text) == yaml.load(text, Loader=yaml.SafeLoader), file
+        assert yamlfile.parse(text) == yaml.load(text, Loader=yaml.SafeLoader), file
+        assert yamlfile.safe_load(text) == yaml.load(text, Loader=yaml.SafeLoader), file  # as cached

@@ -37,7 +37,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import HypothesisException
@@ -220,7 +219,7 @@ def load_openapi_file(path: str, label: str = "--openapi") -> dict[str, Any]:
 
     try:
         loaded = yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))  # YAML reads JSON too
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yamlfile.YAMLError) as exc:
         raise ConfigError(f"{label} {path}: cannot read an OpenAPI document ({exc})") from exc
     if not isinstance(loaded, dict) or not isinstance(loaded.get("paths"), dict):
         raise ConfigError(f"{label} {path}: not an OpenAPI document with paths")

@@ -30,8 +30,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from apiconform import yamlfile
 from apiconform.errors import ConfigError
 from apiconform.results import WAIVED, RunResult
@@ -66,7 +64,7 @@ def _parse(path: Path) -> Any:
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             return yamlfile.safe_load(text)
-        except yaml.YAMLError as exc:
+        except yamlfile.YAMLError as exc:
             raise ConfigError(f"waivers file {path} is not valid YAML: {exc}") from exc
     try:
         return tomllib.loads(text)
