@@ -114,3 +114,25 @@ def test_echoed_credentials_never_reach_an_artifact(profile: str, tmp_path: Path
         assert TOKEN not in r.reason
         for ex in r.evidence:
             assert TOKEN not in repr(ex) and TOKEN not in ex.describe() and TOKEN not in str(ex.to_dict())
+
+
+def test_a_cookie_the_target_sets_is_never_sent_back() -> None:
+    # A session cookie would make a later "no credentials" probe authenticated (Django's
+    # SessionAuthentication accepts one): every request carries exactly what its rule gives it.
+    import httpx
+
+    from apiconform.client import Client, Credential
+
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(200, stream=httpx.ByteStream(b'{"data": {}}'),
+                              headers=[("content-type", "application/json"),
+                                       ("set-cookie", "sessionid=abc123; Path=/"), ("set-cookie", "csrftoken=x")])
+
+    client = Client("http://127.0.0.1:9", transport=httpx.MockTransport(handler))
+    client.get("/v1/resource", credential=Credential("primary", TOKEN))
+    anonymous = client.get("/v1/resource")
+    assert seen == [None, None]
+    assert "cookie" not in {name.lower() for name, _ in anonymous.request.headers}
