@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _hypothesis_pytestplugin
 import pytest
+import pytest_base_url.plugin
 
 from apiconform import phases
+from apiconform import plugin as apiconform_plugin
 from apiconform.catalog import load_catalog
 from apiconform.errors import ConfigError
 from apiconform.locations import suites_dir
@@ -53,11 +56,21 @@ class _Bridge:
 # run needs are loaded: whatever else is installed beside the kit neither slows nor changes it.
 # Of pytest's own, those a conformance run has no use for are left out too: the unraisable- and
 # thread-exception hooks (their garbage collections at exit cost ~35 ms), junitxml (the kit
-# writes its own junit.xml), doctest, pastebin and the legacy path fixtures.
-ENGINE_ARGS = ("--assert=plain", "--disable-plugin-autoload",
-               "-p", "apiconform.plugin", "-p", "pytest_base_url.plugin", "-p", "_hypothesis_pytestplugin",
+# writes its own junit.xml), doctest, pastebin and the legacy path fixtures; and the fixtures no
+# suite asks for (tmp_path, monkeypatch, recwarn, subtests), unittest classes no suite has, and
+# run modes the kit never starts (--pdb, --setup-only/-plan, --stepwise, a faulthandler
+# timeout): each is a module to import and hooks to call around every test. The plugins a run
+# needs are handed to pytest as modules (ENGINE_PLUGINS): `-p NAME` would make pytest scan every
+# installed distribution's entry points for NAME first, ~3 ms each. Output is captured at the
+# sys level: the suites write nothing and start no process, so the file-descriptor capture's
+# dup2 and temporary-file reads around every test phase would buy nothing.
+UNUSED_FIXTURES_AND_MODES = ("tmpdir", "monkeypatch", "recwarn", "subtests", "unittest", "debugging", "setuponly",
+                             "setupplan", "stepwise", "faulthandler")
+ENGINE_PLUGINS = (apiconform_plugin, pytest_base_url.plugin, _hypothesis_pytestplugin)
+ENGINE_ARGS = ("--assert=plain", "--disable-plugin-autoload", "--capture=sys",
                *(arg for name in ("unraisableexception", "threadexception", "junitxml", "doctest", "pastebin",
-                                  "legacypath") for arg in ("-p", f"no:{name}")))
+                                  "legacypath", *UNUSED_FIXTURES_AND_MODES)
+                 for arg in ("-p", f"no:{name}")))
 
 
 def pytest_args(profile: str, options: Options, verbose: bool = False) -> list[str]:
@@ -115,7 +128,7 @@ def run(profile: str, options: Options, *, verbose: bool = False) -> RunOutcome:
     except ConfigError as exc:
         return RunOutcome(exit_code=2, message=str(exc))
     bridge = _Bridge()
-    code = pytest.main(pytest_args(profile, options, verbose), plugins=[bridge])
+    code = pytest.main(pytest_args(profile, options, verbose), plugins=[*ENGINE_PLUGINS, bridge])
     if not bridge.runs:
         reasons = {pytest.ExitCode.USAGE_ERROR: "usage error", pytest.ExitCode.INTERRUPTED: "interrupted",
                    pytest.ExitCode.NO_TESTS_COLLECTED: "no conformance test selected"}
