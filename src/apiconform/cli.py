@@ -106,26 +106,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from apiconform.runner import main_run
-    from apiconform.session import Options
+    from apiconform.startup import begin_cli_run, resume_collector
 
-    options = Options(
-        base_url=args.base_url,
-        target_file=args.target_file,
-        report_dir=args.report_dir,
-        write_reports=not args.no_reports,
-        seed=args.seed,
-        max_requests=args.max_requests,
-        allow_writes=args.allow_writes or None,
-        exhaust_rate_limit=args.exhaust_rate_limit or None,
-        allow_insecure_http=args.allow_insecure_http,
-        mutant=args.mutant,
-        rules=[r.strip() for r in (args.rules or "").split(",") if r.strip()],
-        progress=not args.quiet,
-        waivers_file=args.waivers,
-        openapi_file=args.openapi_file,
-    )
-    return main_run(args.profile, options, verbose=args.verbose)
+    if args.own_process:  # the command line of this process, not a host calling main(argv)
+        begin_cli_run()  # collector paused until the suite is collected, httpx without its CLI: startup.py
+    try:
+        from apiconform.runner import main_run
+        from apiconform.session import Options
+
+        options = Options(
+            base_url=args.base_url,
+            target_file=args.target_file,
+            report_dir=args.report_dir,
+            write_reports=not args.no_reports,
+            seed=args.seed,
+            max_requests=args.max_requests,
+            allow_writes=args.allow_writes or None,
+            exhaust_rate_limit=args.exhaust_rate_limit or None,
+            allow_insecure_http=args.allow_insecure_http,
+            mutant=args.mutant,
+            rules=[r.strip() for r in (args.rules or "").split(",") if r.strip()],
+            progress=not args.quiet,
+            waivers_file=args.waivers,
+            openapi_file=args.openapi_file,
+        )
+        return main_run(args.profile, options, verbose=args.verbose)
+    finally:
+        resume_collector()  # a no-op once the suite was collected; here for runs that stop before
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -274,6 +281,7 @@ def _main(argv: Sequence[str] | None) -> int:
         args = build_parser().parse_args(argv)
     finally:
         sys.stdout.flush()  # --help and --version exit from here: flush where a closed pipe is caught
+    args.own_process = argv is None  # `apiconform ...` itself, not main(argv) called in a host process
     handlers = {"run": cmd_run, "audit": cmd_audit, "merge": cmd_merge, "serve": cmd_serve, "rules": cmd_rules,
                 "mutants": cmd_mutants, "diff": cmd_diff}
     try:

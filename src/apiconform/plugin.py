@@ -29,6 +29,7 @@ from apiconform.judge import judge_run
 from apiconform.redact import REDACTOR
 from apiconform.results import RuleResult, RunResult
 from apiconform.session import Options, ProfileSession, open_profile, progress_line, utc_now
+from apiconform.startup import resume_collector
 from apiconform.waivers import Waiver, apply_waivers, load_waivers
 
 STATE = pytest.StashKey["ApiconformState"]()
@@ -345,6 +346,7 @@ def pytest_collection(session: pytest.Session) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    resume_collector()  # a command-line run's imports and collection are over: see startup.py
     phases.current().mark("rules")
 
 

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from apiconform import mocks
 from apiconform.catalog import PROFILES, load_catalog
 from apiconform.client import Budget, Client, Credential, Recorder
 from apiconform.context import Context
 from apiconform.errors import ConfigError
-from apiconform.inprocess import InProcessTransport
 from apiconform.pacing import Pacer
 from apiconform.redact import REDACTOR
 from apiconform.results import RunResult
@@ -201,17 +202,24 @@ def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[s
     return target, creds, embedded
 
 
+def in_process(app: Any) -> httpx.BaseTransport:
+    # Imported here: its asyncio (~10 ms at start-up) is of no use to a run over the network.
+    from apiconform.inprocess import InProcessTransport
+
+    return InProcessTransport(app)
+
+
 def open_profile(profile: str, options: Options) -> ProfileSession:
     target, creds, embedded = resolve_target(profile, options)
     seed = DEFAULT_SEED if options.seed is None else options.seed
     transport = None
     hooks = HARNESS or Harness()
     if hooks.app is not None:
-        transport = InProcessTransport(hooks.app)
+        transport = in_process(hooks.app)
     elif hooks.transport is not None:
         transport = hooks.transport
     elif embedded:
-        transport = InProcessTransport(mocks.create_app(profile, options.mutant))
+        transport = in_process(mocks.create_app(profile, options.mutant))
     assert target.base_url is not None
     # Progress lines are wired by the pytest plugin, which knows how to get past output capture.
     pacer = Pacer(max_wait=target.max_wait_seconds)
