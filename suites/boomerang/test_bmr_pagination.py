@@ -168,8 +168,13 @@ def _ambiguous(value: str) -> bool:
 
 # Anything but an optionally signed run of digits (a signed integer is out of range, not
 # malformed), and nothing the document leaves open.
-NOT_INTEGER = st.text(st.characters(codec="utf-8"), min_size=1, max_size=6).filter(
-    lambda v: re.fullmatch(r"[+-]?[0-9]+", v) is None and not _ambiguous(v))
+def _not_an_integer(value: str) -> bool:
+    # A named function, not a lambda: hypothesis reads a lambda filter's source (parsing the
+    # whole module) to look for bounds it could apply.
+    return re.fullmatch(r"[+-]?[0-9]+", value) is None and not _ambiguous(value)
+
+
+NOT_INTEGER = st.text(st.characters(codec="utf-8"), min_size=1, max_size=6).filter(_not_an_integer)
 
 
 @pytest.mark.rule("BMR-MALFORMED-QUERY")
