@@ -10,6 +10,7 @@ with the caches warm, and look at what the process imported and how its collecto
 - PyYAML: the catalogs and the OpenAPI fixture are read back from the cache (yamlfile.py);
 - rich and click: httpx's command-line client, of no use to a run (startup.py);
 - asyncio: only the in-process transport of an embedded run needs it;
+- tomllib: only a target or waivers file is TOML;
 - the garbage collector: paused over the imports, running again (with the start-up heap
   frozen) for the rules.
 """
@@ -29,7 +30,7 @@ from tests.servers.threaded import serve_in_thread
 from apiconform import mocks
 from apiconform.mocks.boomerang import CREDENTIALS
 
-NOT_LOADED = ("jsonschema", "yaml", "rich", "click", "asyncio", "schemathesis")
+NOT_LOADED = ("jsonschema", "yaml", "rich", "click", "asyncio", "schemathesis", "tomllib")
 SCRIPT = """
 import gc, json, sys
 from apiconform.cli import main

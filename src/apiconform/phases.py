@@ -10,8 +10,6 @@ phases add up to the run. bench/run.py prints them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 # Set by the command line as its first act: a CLI run's start-up counts from there.
 CLI_STARTED: float | None = None
@@ -37,19 +35,30 @@ class Phases:
             self._add(self._name, wall - self._wall - self._nested[0], cpu - self._cpu - self._nested[1])
         self._name, self._wall, self._cpu, self._nested = name, wall, cpu, [0.0, 0.0]
 
-    @contextmanager
-    def nested(self, name: str) -> Iterator[None]:
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            yield
-        finally:
-            dw, dc = time.perf_counter() - wall, time.process_time() - cpu
-            self._add(name, dw, dc)
-            self._nested[0] += dw
-            self._nested[1] += dc
+    def nested(self, name: str) -> _Nested:
+        """Time a block as `name`, taken out of the open phase (a class, not a generator: it
+        wraps every request)."""
+        return _Nested(self, name)
 
     def as_dict(self) -> dict[str, dict[str, float]]:
         return {name: {"wall_s": round(w, 4), "cpu_s": round(c, 4)} for name, (w, c) in self.totals.items()}
+
+
+class _Nested:
+    __slots__ = ("_cpu", "_name", "_phases", "_wall")
+
+    def __init__(self, phases: Phases, name: str) -> None:
+        self._phases, self._name = phases, name
+        self._wall = self._cpu = 0.0
+
+    def __enter__(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def __exit__(self, *exc: object) -> None:
+        dw, dc = time.perf_counter() - self._wall, time.process_time() - self._cpu
+        self._phases._add(self._name, dw, dc)
+        self._phases._nested[0] += dw
+        self._phases._nested[1] += dc
 
 
 _CURRENT = Phases()

@@ -11,7 +11,8 @@ Where: `$APICONFORM_CACHE_DIR`, else `$XDG_CACHE_HOME/apiconform`, else `~/.cach
 
 Hypothesis keeps its Unicode tables there too (`hypothesis/`): by default it writes them to
 `.hypothesis/` in the current folder, so a run from a fresh folder (a CI checkout, a temporary
-one) spent ~1.5 s rebuilding the table of UTF-8 characters, and left the folder behind.
+one) spent ~1.5 s rebuilding the table of UTF-8 characters, and left the folder behind. And the
+YAML files a run reads are kept there parsed (`yaml/`, see yamlfile.py).
 """
 
 from __future__ import annotations

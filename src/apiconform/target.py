@@ -13,7 +13,6 @@ import difflib
 import ipaddress
 import json
 import os
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -147,6 +146,8 @@ def target_schema() -> dict[str, Any]:
 
 def read_toml(file: Path, kind: str) -> dict[str, Any]:
     """A user's TOML file (`kind`: "target file", "fleet file"); ConfigError naming what is wrong."""
+    import tomllib  # here: a run without a target file has no TOML to read
+
     try:
         return tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -206,8 +207,8 @@ def describe_schema_errors(schema: dict[str, Any], data: Any,
     """Every way `data` breaks `schema`, one line each, keys named as TOML spells them
     (`target.max_requests: -3 is less than the minimum of 1`). `key_path` turns an error's
     path into that name (default: `a.b[0].c`); the fleet file labels its entries with it."""
-    # Imported here, not at the top: the commands that check no file (`rules`, `serve`, `mutants`)
-    # need not load jsonschema. A run loads it anyway, for the Boomerang schema checks.
+    # Imported here, not at the top: only a target or fleet file is checked with it, so neither a
+    # run without one nor `rules`, `serve` or `mutants` loads jsonschema (~35 ms).
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema)

@@ -23,7 +23,6 @@ YAML:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -66,6 +65,8 @@ def _parse(path: Path) -> Any:
             return yamlfile.safe_load(text)
         except yamlfile.YAMLError as exc:
             raise ConfigError(f"waivers file {path} is not valid YAML: {exc}") from exc
+    import tomllib  # here: only a run with a waivers file reads TOML
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
