@@ -90,3 +90,15 @@ def test_invalid_yaml_raises_yamlerror_with_pyyamls_message(cache: Path) -> None
         yamlfile.safe_load(text)
     assert str(raised.value) == str(original.value)
     assert entries(cache) == []
+
+
+def test_another_pyyaml_version_parses_again(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cached parse must be what a fresh parse would give: PyYAML's version is part of the key.
+    assert yamlfile.safe_load(TEXT) == EXPECTED
+    monkeypatch.setattr(yamlfile, "version", lambda name: "99.0")
+    yamlfile._format.cache_clear()
+    try:
+        assert yamlfile.safe_load(TEXT) == EXPECTED
+        assert len(entries(cache)) == 2
+    finally:
+        yamlfile._format.cache_clear()  # recomputed with the real version after this test

@@ -38,7 +38,7 @@ def begin_cli_run() -> None:
 
 
 def pause_collector() -> None:
-    """Stop automatic collections until `resume_collector` (the command line's first act)."""
+    """Stop automatic collections until `resume_collector`."""
     global _paused
     if gc.isenabled():
         gc.disable()

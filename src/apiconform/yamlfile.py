@@ -5,10 +5,10 @@ The rule catalogs and the OpenAPI fixtures are read at the start of every run. l
 reads them about eight times faster than the pure-Python one (~40 ms a run), and gives the same
 data (checked for every fixture by tests/test_catalog.py). Better still, a run reads the same
 few files every time: what a text parsed to is kept in the kit's cache folder (plan_cache's,
-`yaml/`), keyed by a hash of the text, in `marshal` form, so that a run which finds it there
-does not import PyYAML (~10 ms) nor parse (~4 ms). Only data marshal stores exactly is kept
-(YAML's dates and sets are not, and are parsed each time), and the key holds the Python version
-(marshal's format may change between versions). A cache entry that cannot be read is ignored.
+`yaml/`), keyed by a hash of the text and of PyYAML's and Python's versions (marshal's format
+may change between Python versions), in `marshal` form, so that a run which finds it there does
+not import PyYAML (~10 ms) nor parse (~4 ms). Only data marshal stores exactly is kept (YAML's
+dates are not, and are parsed each time). A cache entry that cannot be read is ignored.
 
 Errors are `YAMLError`, whose text is PyYAML's own message.
 """
@@ -20,11 +20,23 @@ import marshal
 import os
 import sys
 import tempfile
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from apiconform.plan_cache import cache_dir
 
-FORMAT = f"apiconform-yaml-1;python{sys.version_info[0]}.{sys.version_info[1]}"
+
+@cache
+def _format() -> str:
+    """What else a parse depends on: PyYAML's version, and Python's (for marshal's format)."""
+    try:
+        pyyaml = version("PyYAML")
+    except PackageNotFoundError:
+        pyyaml = "unknown"
+    return f"apiconform-yaml-1;pyyaml{pyyaml};python{sys.version_info[0]}.{sys.version_info[1]}"
+
+
 # Process-wide: the kit's tests and a fleet read the same files in one process many times.
 _MEMORY: dict[str, bytes] = {}
 
@@ -34,7 +46,7 @@ class YAMLError(ValueError):
 
 
 def safe_load(text: str) -> Any:
-    key = hashlib.sha256(f"{FORMAT}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    key = hashlib.sha256(f"{_format()}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()
     stored = _MEMORY.get(key) or _read(key)
     if stored is not None:
         try:
