@@ -95,7 +95,9 @@ def test_invalid_yaml_raises_yamlerror_with_pyyamls_message(cache: Path) -> None
 def test_another_pyyaml_version_parses_again(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A cached parse must be what a fresh parse would give: PyYAML's version is part of the key.
     assert yamlfile.safe_load(TEXT) == EXPECTED
-    monkeypatch.setattr(yamlfile, "version", lambda name: "99.0")
+    from apiconform import plan_cache
+
+    monkeypatch.setattr(plan_cache, "version", lambda name: "99.0")
     yamlfile._format.cache_clear()
     try:
         assert yamlfile.safe_load(TEXT) == EXPECTED

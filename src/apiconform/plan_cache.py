@@ -40,12 +40,11 @@ def cache_dir() -> Path | None:
     return Path(base) / "apiconform"
 
 
-@cache
-def _code_and_versions() -> str:
-    """What else a plan depends on: the generating code and the libraries that draw it."""
-    sweep_source = (Path(__file__).parent / "sweep.py").read_bytes()
-    parts = [hashlib.sha256(sweep_source).hexdigest()]
-    for package in ("schemathesis", "hypothesis", "hypothesis-jsonschema"):
+def package_versions(*packages: str) -> str:
+    """`name=version;...` of installed distributions (`none` for one that is not installed):
+    what a cache entry derived with them depends on."""
+    parts = []
+    for package in packages:
         try:
             parts.append(f"{package}={version(package)}")
         except PackageNotFoundError:
@@ -53,26 +52,55 @@ def _code_and_versions() -> str:
     return ";".join(parts)
 
 
+def read_entry(folder: str, name: str) -> bytes | None:
+    """The cache entry `<cache>/<folder>/<name>`; None when the cache is off or it cannot be read."""
+    root = cache_dir()
+    if root is None:
+        return None
+    try:
+        return (root / folder / name).read_bytes()
+    except OSError:
+        return None
+
+
+def write_entry(folder: str, name: str, data: bytes) -> None:
+    """Write a cache entry atomically: runs side by side (a fleet) never read a half-written one.
+    A cache that is off or cannot be written is ignored: the entry is derived again next time."""
+    root = cache_dir()
+    if root is None:
+        return
+    try:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=root / folder, delete=False, suffix=".tmp") as handle:
+            handle.write(data)
+        os.replace(handle.name, root / folder / name)
+    except OSError:
+        pass
+
+
+@cache
+def _code_and_versions() -> str:
+    """What else a plan depends on: the generating code and the libraries that draw it."""
+    sweep_source = (Path(__file__).parent / "sweep.py").read_bytes()
+    return f"{hashlib.sha256(sweep_source).hexdigest()};" + package_versions(
+        "schemathesis", "hypothesis", "hypothesis-jsonschema")
+
+
 def _key(kind: str, document: Any, *args: Any) -> str:
     text = json.dumps([kind, _code_and_versions(), document, *args], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _path(key: str) -> Path | None:
-    folder = cache_dir()
-    return None if folder is None else folder / "plans" / f"{key}.json"
 
 
 def get(kind: str, document: Any, *args: Any) -> Any | None:
     key = _key(kind, document, *args)
     if key in _MEMORY:
         return _MEMORY[key]
-    path = _path(key)
-    if path is None:
+    stored = read_entry("plans", f"{key}.json")
+    if stored is None:
         return None
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        value = json.loads(stored)
+    except ValueError:
         return None
     _MEMORY[key] = value
     return value
@@ -81,18 +109,7 @@ def get(kind: str, document: Any, *args: Any) -> Any | None:
 def put(kind: str, document: Any, *args: Any, value: Any) -> None:
     key = _key(kind, document, *args)
     _MEMORY[key] = value
-    path = _path(key)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Atomic: runs side by side (a fleet) never read a half-written plan.
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp",
-                                         encoding="utf-8") as handle:
-            json.dump(value, handle)
-        os.replace(handle.name, path)
-    except OSError:
-        pass  # a read-only home: the plan is drawn again next time, nothing else changes
+    write_entry("plans", f"{key}.json", json.dumps(value).encode("utf-8"))
 
 
 def load(document: Any, limit: int, seed: int) -> list[dict[str, Any]] | None:

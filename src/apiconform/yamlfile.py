@@ -17,24 +17,17 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 import sys
-import tempfile
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from apiconform.plan_cache import cache_dir
+from apiconform.plan_cache import package_versions, read_entry, write_entry
 
 
 @cache
 def _format() -> str:
     """What else a parse depends on: PyYAML's version, and Python's (for marshal's format)."""
-    try:
-        pyyaml = version("PyYAML")
-    except PackageNotFoundError:
-        pyyaml = "unknown"
-    return f"apiconform-yaml-1;pyyaml{pyyaml};python{sys.version_info[0]}.{sys.version_info[1]}"
+    return f"apiconform-yaml-1;{package_versions('PyYAML')};python{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 # Process-wide: the kit's tests and a fleet read the same files in one process many times.
@@ -47,7 +40,7 @@ class YAMLError(ValueError):
 
 def safe_load(text: str) -> Any:
     key = hashlib.sha256(f"{_format()}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()
-    stored = _MEMORY.get(key) or _read(key)
+    stored = _MEMORY.get(key) or read_entry("yaml", key)
     if stored is not None:
         try:
             return marshal.loads(stored)
@@ -59,7 +52,7 @@ def safe_load(text: str) -> Any:
     except ValueError:
         return data  # a date, a set...: marshal cannot keep it exactly, so it is not kept
     _MEMORY[key] = stored
-    _write(key, stored)
+    write_entry("yaml", key, stored)
     return data
 
 
@@ -72,27 +65,3 @@ def parse(text: str) -> Any:
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise YAMLError(str(exc)) from exc
-
-
-def _read(key: str) -> bytes | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
-    try:
-        return (folder / "yaml" / key).read_bytes()
-    except OSError:
-        return None
-
-
-def _write(key: str, stored: bytes) -> None:
-    folder = cache_dir()
-    if folder is None:
-        return
-    try:
-        (folder / "yaml").mkdir(parents=True, exist_ok=True)
-        # Atomic: runs side by side (a fleet) never read a half-written entry.
-        with tempfile.NamedTemporaryFile("wb", dir=folder / "yaml", delete=False, suffix=".tmp") as handle:
-            handle.write(stored)
-        os.replace(handle.name, folder / "yaml" / key)
-    except OSError:
-        pass  # a read-only home: parsed again next time, nothing else changes
