@@ -80,6 +80,21 @@ def test_report_json_says_where_the_time_went(tmp_path: Path) -> None:
     assert "reports" in outcome.run.phases
 
 
+def test_an_in_process_run_after_importing_the_cli_counts_from_its_own_start(tmp_path: Path) -> None:
+    # A host (these tests, an IDE) may import apiconform.cli long before it runs in-process: the
+    # run's start-up must not be counted from that import.
+    import importlib
+    import time
+
+    import apiconform.cli
+
+    importlib.reload(apiconform.cli)
+    time.sleep(0.6)
+    run("boomerang", Options(report_dir=str(tmp_path), rules=["BMR-ENVELOPE-DATA"]))
+    report = json.loads((tmp_path / "report.json").read_text("utf-8"))
+    assert sum(p["wall_s"] for p in report["phases"].values()) <= report["duration_s"] + 0.5
+
+
 @pytest.mark.parametrize("cache", ["folder", "off"])
 def test_a_run_leaves_nothing_in_the_working_folder(tmp_path: Path, cache: str) -> None:
     """hypothesis keeps its tables beside the plans (or in a temporary folder), not in `.hypothesis/`

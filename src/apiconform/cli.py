@@ -15,8 +15,9 @@ from apiconform import __version__, phases
 from apiconform.catalog import PROFILES, load_catalog
 from apiconform.errors import ConfigError
 
-# A run's start-up phase counts from here (the cheap imports above aside): phases.py.
-phases.CLI_STARTED = time.perf_counter()
+# When `apiconform run` is this process's command line, the run's start-up phase counts from here
+# (the cheap imports above aside): phases.py.
+IMPORTED_AT = time.perf_counter()
 EXIT_USAGE = 2
 # What a shell reports for a process ended by SIGPIPE (128 + 13): `apiconform rules | head` ends
 # the way `cat | head` does, quietly.
@@ -109,6 +110,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from apiconform.startup import begin_cli_run, resume_collector
 
     if args.own_process:  # the command line of this process, not a host calling main(argv)
+        # Set here, not at import: a host that imported this module and later runs in-process
+        # must not have its first run's start-up counted from that import.
+        phases.CLI_STARTED = IMPORTED_AT
         begin_cli_run()  # collector paused until the suite is collected, httpx without its CLI: startup.py
     try:
         from apiconform.runner import main_run

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-# Set by the command line as its first act: a CLI run's start-up counts from there.
+# Set by `apiconform run` as the command line of its process: its start-up counts from there.
 CLI_STARTED: float | None = None
 
 
