@@ -5,7 +5,13 @@ LimitOffsetPagination, OrderingFilter and SearchFilter, drf-spectacular's OpenAP
 authentication class for `Authorization: Bearer` and `X-API-Key`, an exception handler that adds
 `code`, and a Django middleware for per-key rate limits.
 
-Run it as `python -m tests.independent.booga_drf --port 0 [--break RULE] [--files N] [--per-minute N]`.
+Three plugins, each with its own list and item endpoints and its own filters: files (the
+document's own, a full ModelViewSet: ordering, search, created_after), projects (read-only:
+django-filter's status, search) and tickets (read-only: status, ordering, created_after).
+
+Run it as `python -m tests.independent.booga_drf --port 0 [--break RULE] [--prefix /PREFIX]
+[--files N] [--projects N] [--tickets N] [--per-minute N]`. With --prefix the whole API lives under
+/PREFIX/api/... (as behind a gateway), and the printed base URL ends with the prefix.
 This module deliberately imports nothing from Django, so the tests can read the keys without
 configuring Django in the test process.
 """
@@ -14,7 +20,7 @@ from __future__ import annotations
 
 MODULE = "tests.independent.booga_drf"
 
-# Tenant A owns the seeded files; tenant B owns three files of its own (tenancy rules).
+# Tenant A owns the seeded files, projects and tickets; tenant B owns three of each (tenancy rules).
 KEY_A = "bge_indep_drf_tenant_a_5d1f0c7e9b2a4c68"
 KEY_B = "bge_indep_drf_tenant_b_8e3a6f214d0b7c95"
 # Tenant A keys for the rules a target file enables: one without the files scope (BGA-AUTH-SCOPE),
@@ -23,7 +29,9 @@ KEY_SCOPED = "bge_indep_drf_projects_only_2c4e6a8b0d1f3a5c"
 KEY_LIMITED = "bge_indep_drf_limited_7b9d1f3a5c7e9b1d"
 LIMITED_PER_MINUTE = 30
 
-# Each breaker breaks exactly one documented rule (named by its rule id) and nothing else.
+# Each breaker breaks exactly one documented rule and nothing else. A bare rule id acts on files
+# (or process-wide, where the rule is: auth scheme, error handler, rate counting, schema);
+# `RULE-ID@plugin` acts on that plugin only. A breaker's rule is `name.split("@")[0]`.
 BREAKERS: tuple[str, ...] = (
     "BGA-LIST-ENVELOPE",
     "BGA-LIST-DEFAULT-LIMIT",
@@ -36,4 +44,20 @@ BREAKERS: tuple[str, ...] = (
     "BGA-RATE-REMAINING-DECREASES",
     "BGA-OPENAPI-PLUGIN",
     "BGA-NO-5XX",
+    "BGA-LIST-ENVELOPE@tickets",
+    "BGA-LIST-LIMIT-INVALID@projects",
+    "BGA-LIST-DEFAULT-LIMIT@tickets",
+    "BGA-LIST-OFFSET@projects",
+    "BGA-LIST-LINKS@projects",
+    "BGA-LIST-TRAVERSAL@tickets",
+    "BGA-FILTER-STATUS@tickets",
+    "BGA-TENANCY-LIST@tickets",
+    "BGA-TENANCY-ITEM@projects",
+    "BGA-AUTH-API-KEY@tickets",
+    "BGA-AUTH-MISSING@projects",
+    "BGA-AUTH-INVALID@tickets",
+    "BGA-RATE-HEADERS@tickets",
+    "BGA-RESPONSE-JSON@projects",
+    "BGA-ERROR-FORMAT@tickets",
+    "BGA-NO-5XX@projects",
 )

@@ -1,4 +1,4 @@
-"""Start the server: `python -m tests.independent.booga_drf --port 0 [--break RULE] [--files N]`.
+"""Start the server: `python -m tests.independent.booga_drf --port 0 [--break RULE] [--prefix /PREFIX]`.
 
 Django is configured in code against a fresh sqlite file, migrated and seeded, then served by
 uvicorn on a socket bound here (so port 0 can be reported before serving).
@@ -16,11 +16,25 @@ from pathlib import Path
 from . import BREAKERS, options
 
 
+def mount_point(raw: str) -> str:
+    """--prefix: a path such as /gw or /gw/booga/ (kept without its trailing slash; "" or "/": none)."""
+    prefix = raw.rstrip("/")
+    if not prefix:
+        return ""
+    if not prefix.startswith("/") or "?" in prefix or "#" in prefix:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a path starting with /")
+    return prefix
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m tests.independent.booga_drf")
     ap.add_argument("--port", type=int, default=0, help="0: a free port")
     ap.add_argument("--break", dest="broken", choices=BREAKERS, help="break exactly this one rule")
     ap.add_argument("--files", type=int, default=130, help="tenant A's seeded files")
+    ap.add_argument("--projects", type=int, default=130, help="tenant A's seeded projects")
+    ap.add_argument("--tickets", type=int, default=45, help="tenant A's seeded tickets")
+    ap.add_argument("--prefix", type=mount_point, default="",
+                    help="serve the API under this path, as a gateway would mount it (/PREFIX/api/...)")
     ap.add_argument("--per-minute", type=int, default=100_000, help="per-key requests per minute")
     ap.add_argument("--per-hour", type=int, default=None, help="per-key requests per hour (default 10x)")
     return ap.parse_args(argv)
@@ -30,6 +44,7 @@ def main(argv: list[str]) -> None:
     args = parse(argv)
     opts = options.current
     opts.broken, opts.files, opts.per_minute = args.broken, args.files, args.per_minute
+    opts.projects, opts.tickets, opts.prefix = args.projects, args.tickets, args.prefix
     opts.per_hour = args.per_hour if args.per_hour is not None else 10 * args.per_minute
 
     workdir = Path(tempfile.mkdtemp(prefix="booga-drf-"))
@@ -58,7 +73,8 @@ def main(argv: list[str]) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", args.port))
         sock.listen(128)  # connections queue from now on, before uvicorn starts accepting
-        print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+        # The base URL a client uses: with --prefix, the mount point is part of it.
+        print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}{opts.prefix}", flush=True)
         uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off")).run(sockets=[sock])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

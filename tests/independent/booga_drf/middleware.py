@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
-from . import options
+from . import errors, options
 from .auth import find_key
 
 ANONYMOUS = "anonymous"
+TICKETS = "/api/tickets/"
 
 
 @dataclass
@@ -88,10 +89,32 @@ class RateLimitMiddleware:
             response["Retry-After"] = str(retry)
         else:
             response = self.get_response(request)
-        # Breaker BGA-RATE-HEADERS: the headers only on GET responses.
-        if request.method == "GET" or not options.current.breaks("BGA-RATE-HEADERS"):
+        # Breaker BGA-RATE-HEADERS: the headers only on GET responses. BGA-RATE-HEADERS@tickets:
+        # none on the tickets plugin's responses (counted all the same).
+        stamped = request.method == "GET" or not options.current.breaks("BGA-RATE-HEADERS")
+        if options.current.breaks_on("BGA-RATE-HEADERS", "tickets") and request.path_info.startswith(TICKETS):
+            stamped = False
+        if stamped:
             response["X-RateLimit-Limit-Minute"] = str(bucket.per_minute)
             response["X-RateLimit-Remaining-Minute"] = str(max(0, minute_left))
             response["X-RateLimit-Limit-Hour"] = str(bucket.per_hour)
             response["X-RateLimit-Remaining-Hour"] = str(max(0, hour_left))
         return response
+
+
+class MountPointMiddleware:
+    """--prefix: the app is mounted under the prefix, so a path outside it is none of its routes.
+
+    Django's FORCE_SCRIPT_NAME strips the prefix from a path that has it but leaves any other path
+    as it is, which would serve /api/files/ beside /PREFIX/api/files/. Inside the rate limiter, so
+    this 404 carries the headers like every other answer.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        prefix = options.current.prefix
+        if request.path != prefix and not request.path.startswith(prefix + "/"):
+            return errors.not_found(request)
+        return self.get_response(request)

@@ -1,4 +1,5 @@
-"""Tenants, their API keys (with per-key rate limits), files and projects."""
+"""Tenants, their API keys (with per-key rate limits), and the three plugins' models: files,
+projects and tickets."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class ApiKey(models.Model):
     per_minute = models.PositiveIntegerField(default=60)
     per_hour = models.PositiveIntegerField(default=3600)
     # Comma-separated plugins the key may use ("valid credentials but insufficient ... scopes": 403).
-    scopes = models.CharField(max_length=255, default="files,projects")
+    scopes = models.CharField(max_length=255, default="files,projects,tickets")
 
     def has_scope(self, scope: str) -> bool:
         return scope in {s.strip() for s in self.scopes.split(",")}
@@ -49,14 +50,45 @@ class File(models.Model):
         return self.name
 
 
+# TextChoices rather than bare tuples: drf-spectacular names each enum after its class through
+# ENUM_NAME_OVERRIDES (settings.py); two `status` fields with different choices would otherwise
+# collide and make it warn on every schema request.
+class ProjectStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ARCHIVED = "archived", "Archived"
+
+
 class Project(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("name", "id")
 
     def __str__(self) -> str:
         return self.name
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    CLOSED = "closed", "Closed"
+
+
+class Ticket(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tickets")
+    title = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=TicketStatus.choices, default=TicketStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "id")
+
+    def __str__(self) -> str:
+        return self.title

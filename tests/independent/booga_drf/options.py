@@ -7,13 +7,23 @@ from dataclasses import dataclass
 
 @dataclass
 class Options:
-    broken: str | None = None  # the one rule id this process breaks, if any
+    # The one breaker this process runs, if any: a rule id (acting on files, or process-wide where
+    # the rule is) or `RULE-ID@plugin` (acting on that plugin only).
+    broken: str | None = None
     files: int = 130  # tenant A's seeded files
+    projects: int = 130  # tenant A's seeded projects: more than 100, so a limit above 100 shows
+    tickets: int = 45  # tenant A's seeded tickets
     per_minute: int = 100_000  # high: a conformance run must never be paced by this server
     per_hour: int = 1_000_000
+    prefix: str = ""  # the path the app is mounted under ("" or "/gw", never a trailing slash)
 
     def breaks(self, rule: str) -> bool:
+        """The breaker named by the bare rule id (`BGA-NO-5XX`), never a plugin's (`BGA-NO-5XX@projects`)."""
         return self.broken == rule
+
+    def breaks_on(self, rule: str, plugin: str) -> bool:
+        """The breaker `RULE-ID@plugin`: `rule` broken on `plugin` alone."""
+        return self.broken == f"{rule}@{plugin}"
 
 
 current = Options()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import File, Project
+from .models import File, Project, Ticket
 
 
 class FileSerializer(serializers.ModelSerializer[File]):
@@ -17,5 +17,12 @@ class FileSerializer(serializers.ModelSerializer[File]):
 class ProjectSerializer(serializers.ModelSerializer[Project]):
     class Meta:
         model = Project
-        fields = ("id", "name", "created_at")
-        read_only_fields = ("id", "created_at")
+        fields = ("id", "name", "status", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class TicketSerializer(serializers.ModelSerializer[Ticket]):
+    class Meta:
+        model = Ticket
+        fields = ("id", "title", "status", "created_at", "updated_at")
+        read_only_fields = fields

@@ -33,6 +33,9 @@ def rest_framework(opts: options.Options) -> dict[str, Any]:
 
 
 def configure(db_path: str, opts: options.Options) -> None:
+    # FORCE_SCRIPT_NAME strips the prefix where a path has it and leaves any other path as it is;
+    # this middleware answers those others 404, as the gateway would route them nowhere.
+    mount = [f"{PKG}.middleware.MountPointMiddleware"] if opts.prefix else []
     settings.configure(
         DEBUG=False,
         SECRET_KEY="independent-booga-drf-not-secret",
@@ -43,10 +46,15 @@ def configure(db_path: str, opts: options.Options) -> None:
             "django.contrib.auth",
             "rest_framework",
             "drf_spectacular",
+            "django_filters",  # DjangoFilterBackend for the projects' and tickets' status
             PKG,
         ],
         # The rate limiter is outermost so that it sees every response, Django's own 404/500 included.
-        MIDDLEWARE=[f"{PKG}.middleware.RateLimitMiddleware"],
+        MIDDLEWARE=[f"{PKG}.middleware.RateLimitMiddleware", *mount],
+        # --prefix: the app as mounted under a gateway path that is passed on unstripped. Django
+        # takes the prefix as the script name: request.path (and so every link DRF builds with
+        # build_absolute_uri) keeps it, path_info (what the URL patterns see) drops it.
+        FORCE_SCRIPT_NAME=opts.prefix or None,
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db_path}},
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         USE_TZ=True,
@@ -58,6 +66,12 @@ def configure(db_path: str, opts: options.Options) -> None:
             "VERSION": "1.0.0",
             "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
             "COMPONENT_SPLIT_REQUEST": True,
+            # Projects and tickets both have a `status` with different choices: named enums, or
+            # drf-spectacular would warn about the clash (and invent names) on every schema request.
+            "ENUM_NAME_OVERRIDES": {
+                "ProjectStatusEnum": f"{PKG}.models.ProjectStatus",
+                "TicketStatusEnum": f"{PKG}.models.TicketStatus",
+            },
         },
         # The test harness pipes stderr without reading it: a traceback per 500 (BGA-NO-5XX) would
         # eventually fill the pipe and stall the server. Request errors are dropped, not printed.

@@ -1,4 +1,8 @@
-"""URL layout: DESIGN.md's Booga defaults plus a second plugin (projects)."""
+"""URL layout: DESIGN.md's Booga defaults (files) plus two more plugins (projects, tickets).
+
+With --prefix the same layout lives under the prefix: Django strips it as the script name
+(settings.FORCE_SCRIPT_NAME), so these patterns, and the schema's paths, stay /api/... .
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from .schema import PluginSchemaView
-from .views import FileViewSet, ProjectViewSet
+from .views import FileViewSet, ProjectViewSet, TicketViewSet
 
 # SimpleRouter: no browsable API root and no format-suffix routes (files.json), as an API-only
 # deployment would have it.
 router = SimpleRouter()
 router.register("files", FileViewSet, basename="file")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("tickets", TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("api/", include(router.urls)),
