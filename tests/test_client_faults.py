@@ -1,5 +1,6 @@
 """Fault injection with respx: every transport misbehaviour becomes evidence, never a traceback;
-429s are backed off for GET only, a bounded number of times; budgets and redirects hold."""
+429s are backed off and the same request sent again, whatever its method, a bounded number of
+times; budgets and redirects hold."""
 
 from __future__ import annotations
 
@@ -134,14 +135,52 @@ def test_a_429_storm_stops_the_run_whatever_its_headers(headers: dict[str, str])
     assert client.stop_evidence and all(ex.status == 429 for ex in client.stop_evidence)
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_429_is_never_retried_for_writes(method: str) -> None:
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "FROBNICATE"])
+def test_a_429_to_any_method_is_waited_out_and_the_same_request_sent_again(method: str) -> None:
+    # A 429 says the request was not processed: sending it again is safe, whatever the method.
     client, clock = make_client()
     with respx.mock(base_url=BASE) as router:
-        route = router.route(method=method, path="/x").mock(return_value=httpx.Response(429))
-        with pytest.raises(Incomplete, match=f"429 to {method}"):
-            client.request(method, "/x", json_body={"a": 1})
-    assert route.call_count == 1 and clock.sleeps == []
+        route = router.route(method=method, path="/x").mock(side_effect=[
+            httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(405)])
+        ex = client.request(method, "/x", json_body={"a": 1}, credential=CRED)
+    assert ex.status == 405 and route.call_count == 2 and clock.sleeps == [1.0]
+    first, again = (call.request for call in route.calls)
+    assert (again.method, again.url, again.content) == (first.method, first.url, first.content)
+    assert again.headers["authorization"] == first.headers["authorization"]
+    assert [e.status for e in client.recorder.current] == [429, 405]  # the 429 is evidence too
+
+
+def test_a_503_with_retry_after_is_waited_out_and_the_same_request_sent_again() -> None:
+    client, clock = make_client()
+    with respx.mock(base_url=BASE) as router:
+        route = router.get("/x").mock(side_effect=[
+            httpx.Response(503, headers={"Retry-After": "2"}), httpx.Response(200, json={})])
+        assert client.get("/x").status == 200
+    assert route.call_count == 2 and clock.sleeps == [2.0]
+    assert client.pacer.learned == {}  # an outage, not a rate: nothing to learn from it
+
+
+def test_429s_after_a_burst_cap_the_rate_for_the_rest_of_the_run() -> None:
+    # A gateway: 30 requests through per sliding second, then 429 with Retry-After: 1.
+    client, clock = make_client(budget=1000)
+    passed: list[float] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        now = clock.now()
+        clock.sleep(0.002)  # each request takes a little time
+        passed[:] = [t for t in passed if now - t < 1.0]
+        if len(passed) >= 30:
+            return httpx.Response(429, headers={"Retry-After": "1"})
+        passed.append(now)
+        return httpx.Response(200, json={})
+
+    with respx.mock(base_url=BASE) as router:
+        route = router.route(path__regex=r"/.*").mock(side_effect=gateway)
+        for i in range(300):
+            assert client.request("GET" if i % 3 else "OPTIONS", f"/r{i}").status == 200
+    refused = route.call_count - 300
+    assert 1 <= refused <= 2, refused  # the first burst's, then never again
+    assert client.pacer.learned == {1.0: 28} and client.throttled is None
 
 
 def test_retry_after_of_a_day_is_incomplete_without_sleeping() -> None:

@@ -170,3 +170,67 @@ def test_progress_is_printed_when_waiting() -> None:
     pacer.before("k")
     assert len(lines) == 1 and lines[0].startswith("pacing: waiting 6")
     assert pacer.waited == clock.sleeps[0]
+
+
+class SilentGateway:
+    """A gateway that says nothing until it refuses: `limit` a second through (sliding or fixed
+    one-second windows), then 429 with Retry-After: 1 and no rate-limit header at all."""
+
+    def __init__(self, clock: FakeClock, limit: int, fixed: bool) -> None:
+        self.clock, self.limit, self.fixed, self.passed = clock, limit, fixed, list[float]()
+
+    def hit(self) -> tuple[int, dict[str, str]]:
+        now = self.clock.now()
+        start = float(int(now)) if self.fixed else now - 1.0
+        self.passed = [t for t in self.passed if t >= start and (self.fixed or t > start)]
+        if len(self.passed) >= self.limit:
+            return 429, {"retry-after": "1"}
+        self.passed.append(now)
+        return 200, {}
+
+
+def drive_learning(pacer: Pacer, gateway: SilentGateway, n: int, gap: float = 0.002) -> list[int]:
+    """What the Client does: pace, send, observe, and on a 429 learn, wait as told, send again."""
+    statuses = []
+    while len([s for s in statuses if s != 429]) < n:
+        pacer.before("k")
+        pacer.sent("k")
+        status, headers = gateway.hit()
+        delay = pacer.observe("k", status, headers)
+        if status == 429:
+            pacer.learn("k", delay)
+        statuses.append(status)
+        pacer.sleep(gap)
+    return statuses
+
+
+@pytest.mark.parametrize("fixed", [False, True], ids=["sliding", "fixed"])
+@pytest.mark.parametrize("limit", [3, 30, 100])
+def test_429s_teach_a_rate_under_a_silent_gateway(limit: int, fixed: bool) -> None:
+    clock = FakeClock(1000.37)
+    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
+    statuses = drive_learning(pacer, SilentGateway(clock, limit, fixed), 600)
+    assert 1 <= statuses.count(429) <= 3, statuses.count(429)  # the first burst, then (nearly) never
+    assert 429 not in statuses[len(statuses) // 2:]  # the second half of the run meets none
+    (span, cap), = pacer.learned.items()
+    assert span == 1.0 and max(1, limit - 2) <= cap <= limit
+    assert clock.now() - 1000 < 600 / cap * 1.3 + 5  # slower, but not absurdly
+
+
+def test_a_429_the_kits_own_rate_cannot_explain_teaches_nothing() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
+    for _ in range(40):  # 40 through within a second, no refusal
+        pacer.sent("k")
+        clock.sleep(0.01)
+    clock.sleep(5)
+    pacer.sent("k")
+    pacer.sent("k")
+    pacer.observe("k", 429, {"retry-after": "1"})
+    pacer.learn("k", 1.0)  # 1 through in the last second, 40 earlier: a limit per route, not a rate
+    assert pacer.learned == {}
+    fresh = Pacer(clock=clock.now, sleep=clock.sleep)
+    fresh.sent("k")
+    fresh.observe("k", 429, {"retry-after": "3"})
+    fresh.learn("k", 3.0)  # nothing got through at all: a spent key, not the kit's rate
+    assert fresh.learned == {}

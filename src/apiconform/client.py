@@ -13,7 +13,10 @@ rule not yet decided becomes `error` with the reason and the last exchanges as e
 
 from __future__ import annotations
 
+import errno
 import json
+import re
+import socket
 import ssl
 import time
 import zlib
@@ -28,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from apiconform import phases
+from apiconform import interrupt, phases
 from apiconform.errors import BudgetExhausted, ConfigError, Incomplete, TransportFault
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.pacing import Pacer, requested_delay
@@ -36,7 +39,6 @@ from apiconform.redact import REDACTOR, Redactor
 from apiconform.target import Timeouts, is_loopback_host
 
 USER_AGENT = "apiconform/0.1 (conformance kit)"
-IDEMPOTENT = frozenset({"GET", "HEAD"})
 # h11's terse messages, said so that a reader of the report knows what the server did.
 KNOWN_ERRORS = {
     "Receive buffer too long": "response headers larger than the HTTP parser's limit (enormous headers)",
@@ -206,6 +208,20 @@ class Recorder:
             self.statuses[exchange.response.status] += 1
 
 
+def relative_to_base(base_path: str, path: str) -> str:
+    """`path` (a documented path, `/v1/example/resource`) without the leading segments that
+    `base_path` (the base URL's own path, `/gw/v1`) already ends with, and without its leading
+    slash, ready for urljoin onto the base: `example/resource`."""
+    base = [s for s in base_path.split("/") if s]
+    head, sep, tail = path.partition("?")
+    parts = head.lstrip("/").split("/")
+    for overlap in range(min(len(base), len(parts) - 1), 0, -1):
+        if base[-overlap:] == parts[:overlap]:
+            parts = parts[overlap:]
+            break
+    return "/".join(parts) + sep + tail
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
@@ -254,9 +270,11 @@ class Client:
     """Sends requests for the suites. The safety rules live here, not in the tests.
 
     A test that wants to see a 429 (deliberate exhaustion) passes `retry_429=False` and
-    `pace=False`; on every other request a 429 is backed off and retried (idempotent methods
-    only) until THROTTLED_AFTER of them in a row stop the run; one that cannot be retried ends
-    the rule as `error`, never as a `fail`.
+    `pace=False`. On every other request a 429 (or a 503 with Retry-After) is never the answer:
+    the kit waits as told and sends the same request again, whatever its method (a 429 says the
+    request was not processed), until THROTTLED_AFTER of them in a row (or THROTTLE_WAIT of
+    waiting) stop the run; each such answer is still recorded, and judged like every exchange,
+    and each 429 teaches the pacer a lower rate for the rest of the run (Pacer.learn).
     """
 
     def __init__(
@@ -308,13 +326,20 @@ class Client:
     @property
     def stopped(self) -> str | None:
         """Why the kit sends nothing more to this target (None while it still does)."""
-        return self.unreachable or self.throttled
+        return interrupt.reason() or self.unreachable or self.throttled
 
     # -- URL handling ---------------------------------------------------------------
     def url(self, path_or_url: str) -> str:
+        """An absolute URL for a documented path, which is relative to the base URL.
+
+        A base URL may carry a path (a gateway prefix, or Boomerang's documented base
+        `https://gateway.bmrg.app/vN/`, which already holds the version): where the base ends
+        with the segments the path starts with (`…/v1` + `/v1/example/resource`), they are one
+        and the same, never sent twice (`/v1/v1/…`).
+        """
         if path_or_url.startswith(("http://", "https://")):
             return path_or_url
-        return urljoin(self.base_url + "/", path_or_url.lstrip("/"))
+        return urljoin(self.base_url + "/", relative_to_base(urlsplit(self.base_url).path, path_or_url))
 
     def same_origin(self, url: str) -> bool:
         return _origin(url) == self.origin
@@ -346,11 +371,11 @@ class Client:
         pace: bool = True,
         allow_fault: bool = False,
     ) -> Exchange:
-        """Send one request (plus 429 retries for GET/HEAD); returns the recorded exchange.
+        """Send one request (plus its retries after 429s); returns the recorded exchange.
 
         A transport failure raises `TransportFault` unless `allow_fault`, in which case the
-        exchange comes back with `error` set and no response. An unexpected 429 that cannot
-        be retried, a spent budget, an unhealthy or throttling target raise `Incomplete`.
+        exchange comes back with `error` set and no response. A spent budget, an unhealthy or
+        throttling target, or an interrupted run raise `Incomplete`.
         """
         method = method.upper()
         url = self.url(path_or_url)
@@ -368,8 +393,9 @@ class Client:
             content = json.dumps(json_body).encode()
             hdrs.setdefault("Content-Type", "application/json")
         key = credential.label if credential else "anonymous"
+        retry = False
         while True:
-            if pace:
+            if pace or retry:  # a retry waits as it was told, whatever `pace` says
                 self._pace(key)
             exchange = self._send_once(method, url, params, hdrs, content, note, allow_fault, key)
             if not retry_429 or exchange.response is None:
@@ -378,8 +404,10 @@ class Client:
                 self._retry_later, self._retry_later_waited = [], 0.0
                 return exchange
             self._retry_later.append(exchange)
+            delay = requested_delay(_lower_headers(exchange.response.headers))
             if exchange.status == 429:
                 self.unexpected_429 += 1
+                self.pacer.learn(key, delay)  # slower from now on: the rate that met this 429
             streak = len(self._retry_later)
             if streak >= THROTTLED_AFTER:
                 asked = "429 Too Many Requests" if exchange.status == 429 else \
@@ -388,18 +416,18 @@ class Client:
                                         f"{asked}, each sent after the wait the previous one asked for",
                            self._retry_later)
                 raise Incomplete(f"rate limited: {self.throttled}; the kit stops sending", exchange)
-            if exchange.status != 429:
-                return exchange  # a 503 is an answer; the wait it asks for delays the next request
-            if requested_delay(_lower_headers(exchange.response.headers)) is None:
+            if delay is None:
                 # Nothing says when: the kit's own back-off, 2 s then 4 s.
                 self.pacer.defer(key, 2.0 ** streak)
-            if method not in IDEMPOTENT:
-                raise Incomplete(f"rate limited: 429 to {method}, which the kit never retries", exchange)
+            # The same request again, after the wait (a 503 with Retry-After says when as well).
+            retry = True
 
     def get(self, path_or_url: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path_or_url, **kwargs)
 
     def _refuse_if_stopped(self) -> None:
+        if (interrupted := interrupt.reason()) is not None:
+            raise Incomplete(f"not sent: {interrupted}")  # SIGINT/SIGTERM: nothing new leaves
         last = self.stop_evidence[-1] if self.stop_evidence else None
         if self.unreachable:
             raise TransportFault(f"not sent: {self.unreachable}", last)
@@ -441,6 +469,7 @@ class Client:
         allow_fault: bool,
         key: str,
     ) -> Exchange:
+        self._refuse_if_stopped()  # also after a wait: the run may have been interrupted meanwhile
         self.budget.take()
         request = self._http.build_request(method, url, params=params, headers=headers, content=content)
         recorded = RecordedRequest(
@@ -462,7 +491,9 @@ class Client:
             exchange.error = self._timeout_text(exc, started)
         except httpx.HTTPError as exc:
             text = self.redactor.text(str(exc)) or "connection failed"
-            exchange.error = f"{type(exc).__name__}: {KNOWN_ERRORS.get(text, text)}"
+            said = describe_connect_fault(exc, url)  # refused, DNS, not TLS: what to do about it
+            text = self.redactor.text(said) if said else KNOWN_ERRORS.get(text, text)
+            exchange.error = f"{type(exc).__name__}: {text}"
         except (OSError, ValueError) as exc:  # e.g. a header line that is not latin-1
             exchange.error = f"{type(exc).__name__}: {self.redactor.text(str(exc))}"
         path = urlsplit(url).path
@@ -487,6 +518,7 @@ class Client:
             raw_size=len(raw.body),
             truncated=truncated,
             decode_error=decode_error,
+            size_cap=self.max_body_bytes,
         )
         self.pacer.observe(key, raw.status, _lower_headers(raw.headers))
         self.recorder.record(exchange, path)
@@ -563,3 +595,40 @@ def _int_header(value: str | None) -> int | None:
 
 def _lower_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     return {k.lower(): v for k, v in headers}
+
+
+# OpenSSL's reasons when what came back to the ClientHello was no TLS record at all: typically an
+# HTTP server's answer ("HTTP/1.1 400 …" read as a record header).
+_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
+                      "UNKNOWN_PROTOCOL", "HTTP_REQUEST", "RECORD_TOO_LARGE"})
+
+
+def describe_connect_fault(exc: BaseException, url: str) -> str | None:
+    """A transport fault said so that a person can act on it (naming the host and port), for a
+    refused connection, a host name that does not resolve, or an https:// URL whose server does
+    not speak TLS; None for any other fault (its own text is said then)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = None
+    where = f"{host}:{port}" if port else host
+    causes: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for cause in causes:
+        if isinstance(cause, ssl.SSLError) and getattr(cause, "reason", None) in _NOT_TLS:
+            detail = re.sub(r"\s*\(_ssl\.c:\d+\)", "", str(cause))
+            return (f"the server at {where} answered the TLS handshake with something that is not TLS, "
+                    f"most likely plain HTTP ({detail}): is the base URL meant to be http://?")
+        if isinstance(cause, socket.gaierror):
+            return (f"the host name {host!r} does not resolve ({cause.strerror or cause}): "
+                    "is the base URL's host right?")
+        if isinstance(cause, ConnectionRefusedError) or (isinstance(cause, OSError)
+                                                          and cause.errno == errno.ECONNREFUSED):
+            return (f"connection to {where} refused: nothing listens there "
+                    "(is the base URL's host and port right, and the server running?)")
+    return None

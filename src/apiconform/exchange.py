@@ -7,18 +7,16 @@ itself undid any Content-Encoding (so that a lying or truncated gzip stream is v
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from email.message import Message
 from functools import cached_property
 from typing import Any
 
+from apiconform import jsonbody
 from apiconform.redact import REDACTOR, Redactor
 
 # How much of a body goes into an artifact: enough to read, bounded for huge responses.
 EVIDENCE_BODY_CHARS = 4000
-
-_MISSING = object()
 
 
 @dataclass
@@ -48,6 +46,7 @@ class RecordedResponse:
     raw_size: int = 0
     truncated: bool = False  # the kit stopped reading at its size cap
     decode_error: str | None = None  # Content-Encoding claimed but the stream did not decode
+    size_cap: int | None = None  # the cap the kit read it with (named when it was truncated)
 
     def header(self, name: str) -> str | None:
         lname = name.lower()
@@ -85,33 +84,37 @@ class RecordedResponse:
         return self.body.decode("utf-8", errors="replace")
 
     @cached_property
-    def _parsed(self) -> tuple[Any, str | None]:
+    def decoded(self) -> jsonbody.Decoded:
+        """The body as JSON (jsonbody.py): the value, or why not, telling the target's fault
+        (`error`) from the kit's own limit (`kit_limit`)."""
         if self.decode_error:
-            return _MISSING, self.decode_error
+            return jsonbody.Decoded(error=self.decode_error)
         if self.truncated:
-            return _MISSING, "body exceeded the kit's size cap and was not read to the end"
-        try:
-            text = self.body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return _MISSING, f"body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
-        try:
-            return json.loads(text), None
-        except json.JSONDecodeError as exc:
-            return _MISSING, f"body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            cap = f" of {self.size_cap} bytes" if self.size_cap else ""
+            return jsonbody.Decoded(kit_limit=f"body exceeded the kit's size cap{cap} and was not read to the "
+                                              "end (raise [target] max_body_bytes to judge it)")
+        return jsonbody.decode(self.body)
 
     @property
     def json_error(self) -> str | None:
-        return self._parsed[1]
+        """Why the body is not usable as JSON (the target's fault or the kit's limit), else None."""
+        decoded = self.decoded
+        return decoded.error or decoded.kit_limit
+
+    @property
+    def kit_limit(self) -> str | None:
+        """Why the kit's own limit (size cap, nesting bound) kept it from decoding the body, else None."""
+        return self.decoded.kit_limit
 
     @property
     def is_json(self) -> bool:
-        return self._parsed[1] is None
+        return self.decoded.ok
 
     def json(self) -> Any:
-        value, error = self._parsed
-        if error is not None:
-            raise ValueError(error)
-        return value
+        decoded = self.decoded
+        if not decoded.ok:
+            raise ValueError(decoded.error or decoded.kit_limit)
+        return decoded.value
 
 
 @dataclass

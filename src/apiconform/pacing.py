@@ -3,8 +3,10 @@
 The kit keeps its own sliding-window count of what it sent with each key and reads what
 the server says (`X-RateLimit-{Limit,Remaining}-{Minute,Hour}`, IETF `RateLimit`,
 `RateLimit-Remaining`/`RateLimit-Reset`, `Retry-After`). Before each request it waits when
-either says the window is nearly spent. Clock and sleep are injectable so that tests run
-hours of virtual time in milliseconds.
+either says the window is nearly spent. A 429 that ordinary traffic met anyway (a gateway
+that says nothing until it refuses) teaches a cap on the kit's own rate for the rest of the
+run (`learn`). Clock and sleep are injectable so that tests run hours of virtual time in
+milliseconds; the real sleep ends early when the run is interrupted (interrupt.py).
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import email.utils
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from apiconform import interrupt
 from apiconform.errors import Incomplete
 
 WINDOWS = {"Minute": 60.0, "Hour": 3600.0}
@@ -27,6 +30,9 @@ MARGIN = 1.0
 DEFAULT_RESET = 60.0
 # A reset value this large is an epoch timestamp (GitHub style), not a number of seconds.
 EPOCH_THRESHOLD = 1_000_000_000
+# What a 429 on ordinary traffic teaches (Pacer.learn): the window it is read against, from the
+# wait it asked for, bounded to these seconds (a gateway's second, a document's minute).
+LEARN_WINDOW = (1.0, 60.0)
 
 
 def _int(value: str | None) -> int | None:
@@ -99,7 +105,7 @@ class Pacer:
         self,
         max_wait: float = 120.0,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interrupt.sleep,  # time.sleep, cut short by SIGINT/SIGTERM
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.max_wait = max_wait
@@ -109,9 +115,18 @@ class Pacer:
         self.enabled = True
         self.waited = 0.0
         self._keys: dict[str, _KeyState] = {}
+        # Every request sent (all keys) in the last LEARN_WINDOW[1] seconds and a margin, and the
+        # caps the 429s taught: window seconds -> the most requests to send in any such window.
+        self._all: deque[float] = deque()
+        self._refused: deque[float] = deque()  # ... and when those answered 429 were sent
+        self.learned: dict[float, int] = {}
 
     def _state(self, key: str) -> _KeyState:
         return self._keys.setdefault(key, _KeyState())
+
+    def advertised(self, key: str) -> dict[str, int]:
+        """The limits per window the target advertised for `key` so far (X-RateLimit-Limit-*)."""
+        return dict(self._keys[key].limit) if key in self._keys else {}
 
     def delay_for(self, key: str) -> tuple[float, str]:
         """How long to wait before the next request with `key`, and why."""
@@ -139,6 +154,10 @@ class Pacer:
             if wait > best:
                 best = wait
                 why = f"{window.lower()} window nearly spent (remaining {remaining}, limit {limit})"
+        for span, cap in self.learned.items():
+            wait = _wait_under_cap(self._all, span + _learned_margin(span), cap, now)
+            if wait > best:
+                best, why = wait, f"at most {cap} requests in {span:g}s, as the target's 429s taught"
         return max(0.0, best), why
 
     def before(self, key: str) -> None:
@@ -156,7 +175,7 @@ class Pacer:
     def wait(self, seconds: float, why: str) -> None:
         if seconds <= 0:
             return
-        if self.progress:
+        if self.progress and seconds >= 0.5:  # not every short gap under a learned cap
             self.progress(f"pacing: waiting {seconds:.1f}s ({why})")
         self.sleep(seconds)
         self.waited += seconds
@@ -166,6 +185,52 @@ class Pacer:
         now = self.clock()
         for window in WINDOWS:
             st.sent[window].append(now)
+        self._all.append(now)
+        horizon = LEARN_WINDOW[1] + _learned_margin(LEARN_WINDOW[1])
+        for stamps in (self._all, self._refused):
+            while stamps and now - stamps[0] >= horizon:
+                stamps.popleft()
+
+    def learn(self, key: str, delay: float | None) -> None:
+        """A 429 on ordinary traffic (the wait it asked for: `delay`): the kit was sending too fast.
+
+        The target let N requests through within the last W seconds (sent, less those answered
+        429), W being the wait asked for within LEARN_WINDOW (1 s when none was given): the kit
+        sends at most N - RESERVE (N - N // 4 for a small N) in any W seconds, plus a margin,
+        for the rest of the run, under what the target let through whether its window slides
+        or is fixed.
+        Counted over every key: a gateway may limit a client, not a key, and a per-key limit is
+        met all the same. Each later 429 can only lower the cap.
+
+        A 429 the kit's own rate cannot explain teaches nothing (the wait it asks for and the
+        streak bound still hold): nothing got through in W (a key spent elsewhere, a target that
+        throttles everything), or within the last minute more than twice N (a fixed window lets
+        up to twice its limit through in W) got through in some other W without a refusal (a
+        limit per route or per method, other clients of the key). `key` is the key that met
+        it; its own headers, where it has them, pace it as before.
+        """
+        del key
+        low, high = LEARN_WINDOW
+        span = float(round(min(max(delay if delay is not None else low, low), high)))
+        now = self.clock()
+        through = self._through()
+        recent = sum(1 for at in through if now - at < span)
+        if recent < 1 or _busiest(through, span) > 2 * recent + RESERVE:
+            return
+        cap = recent - min(RESERVE, recent // 4)  # the reserve, but not two of a limit of three
+        if cap < self.learned.get(span, cap + 1):
+            self.learned[span] = cap
+
+    def _through(self) -> list[float]:
+        """When each request that was not answered 429 was sent, oldest first."""
+        refused = Counter(self._refused)
+        out = []
+        for at in self._all:
+            if refused[at] > 0:
+                refused[at] -= 1
+            else:
+                out.append(at)
+        return out
 
     def defer(self, key: str, seconds: float) -> None:
         """Hold the next request with `key` back by `seconds` (the client's own back-off)."""
@@ -196,6 +261,8 @@ class Pacer:
         if ietf_remaining is not None and ietf_remaining <= RESERVE and (status != 429 or ietf_reset is not None):
             reset = ietf_reset if ietf_reset is not None else DEFAULT_RESET
             st.not_before = max(st.not_before, now + reset + (MARGIN if ietf_remaining <= 0 else 0.0))
+        if status == 429 and self._all:
+            self._refused.append(self._all[-1])  # the request answered: the last sent (one at a time)
         retry_after = parse_retry_after(headers.get("retry-after"))
         if status == 429 or (status == 503 and retry_after is not None):
             delay = requested_delay(headers)
@@ -203,6 +270,34 @@ class Pacer:
                 st.not_before = max(st.not_before, now + delay)
             return delay
         return None
+
+
+def _learned_margin(span: float) -> float:
+    """Added to a learned window: clocks and latencies differ, by at most MARGIN."""
+    return min(MARGIN, span / 4)
+
+
+def _busiest(stamps: list[float], span: float) -> int:
+    """The most of `stamps` (sorted) within any `span` seconds."""
+    best, start = 0, 0
+    for end, at in enumerate(stamps):
+        while at - stamps[start] >= span:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def _wait_under_cap(sent: deque[float], edge: float, cap: int, now: float) -> float:
+    """How long until one more request keeps at most `cap` of `sent` within any `edge` seconds."""
+    if len(sent) < cap:
+        return 0.0
+    # The cap-th most recent request must have left the window first (O(cap), newest first).
+    for position, at in enumerate(reversed(sent)):
+        if now - at >= edge:
+            return 0.0
+        if position == cap - 1:
+            return at + edge - now
+    return 0.0
 
 
 def requested_delay(headers: dict[str, str]) -> float | None:

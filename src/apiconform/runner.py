@@ -11,7 +11,7 @@ import _hypothesis_pytestplugin
 import pytest
 import pytest_base_url.plugin
 
-from apiconform import phases
+from apiconform import interrupt, phases
 from apiconform import plugin as apiconform_plugin
 from apiconform.catalog import load_catalog
 from apiconform.errors import ConfigError
@@ -128,7 +128,10 @@ def run(profile: str, options: Options, *, verbose: bool = False) -> RunOutcome:
     except ConfigError as exc:
         return RunOutcome(exit_code=2, message=str(exc))
     bridge = _Bridge()
-    code = pytest.main(pytest_args(profile, options, verbose), plugins=[*ENGINE_PLUGINS, bridge])
+    # SIGINT/SIGTERM from here on: nothing more is sent, the rest is `error`, every report is
+    # still written; a second signal ends the process at once (interrupt.py).
+    with interrupt.handled():
+        code = pytest.main(pytest_args(profile, options, verbose), plugins=[*ENGINE_PLUGINS, bridge])
     if not bridge.runs:
         reasons = {pytest.ExitCode.USAGE_ERROR: "usage error", pytest.ExitCode.INTERRUPTED: "interrupted",
                    pytest.ExitCode.NO_TESTS_COLLECTED: "no conformance test selected"}
@@ -138,7 +141,12 @@ def run(profile: str, options: Options, *, verbose: bool = False) -> RunOutcome:
     # A failure anywhere outranks an incomplete run: exit 1 if any rule failed, else 3 or 0.
     codes = {r.exit_code for r in runs}
     exit_code = 1 if 1 in codes else max(codes)
-    return RunOutcome(exit_code=exit_code, runs=runs, report_dirs=bridge.report_dirs)
+    message = ""
+    if (signal_name := next((r.extra["interrupted"] for r in runs if r.extra.get("interrupted")), None)):
+        written = "; every report was written" if bridge.report_dirs else ""
+        message = (f"interrupted by {signal_name}: no request was sent after it, the rules it left "
+                   f"undecided are error{written} (exit {exit_code})")
+    return RunOutcome(exit_code=exit_code, runs=runs, report_dirs=bridge.report_dirs, message=message)
 
 
 def main_run(profile: str, options: Options, **kwargs: Any) -> int:

@@ -142,3 +142,19 @@ def huge_unannounced(conn: Conn, req: RawRequest) -> bool:
     while not conn.stop.is_set():
         conn.send(chunk)  # raises once the kit stops reading and closes
     return False
+
+
+# Bodies that are JSON past the kit's own decoding limits, and one that is not JSON at all.
+DEEP_ARRAYS = b"[" * 200_000 + b"]" * 200_000  # nested far past jsonbody.MAX_DEPTH
+LONG_INTEGER = b"9" * 100_000  # past Python's int/str conversion limit (4300 digits)
+NAN_DATA = b'{"data": {"id": "example-1", "score": NaN}}'  # RFC 8259: NaN is not JSON
+
+
+def deep_arrays(conn: Conn, req: RawRequest) -> bool:
+    conn.respond(200, DEEP_ARRAYS, [JSON])
+    return True
+
+
+def long_integer(conn: Conn, req: RawRequest) -> bool:
+    conn.respond(200, LONG_INTEGER, [JSON])
+    return True

@@ -23,9 +23,10 @@ def profiles_with_suites() -> list[str]:
     return [p for p in ("boomerang", "booga") if any(suites_dir(p).glob("test_*.py"))]
 
 
-def target_file(tmp: Path, extra: str = "") -> str:
+def target_file(tmp: Path, extra: str = "", max_body_bytes: int = 50000) -> str:
     path = tmp / "target.toml"
-    path.write_text(FAST_TARGET + extra, encoding="utf-8")
+    path.write_text(FAST_TARGET.replace("max_body_bytes = 50000", f"max_body_bytes = {max_body_bytes}") + extra,
+                    encoding="utf-8")
     return str(path)
 
 
