@@ -1,5 +1,5 @@
 """fleet.html in a real browser (headless Chromium, as tests/test_report_browser.py drives it):
-20 targets by the 36 Booga rules on a 1366-pixel-wide screen. The page itself never scrolls
+20 targets by the 37 Booga rules on a 1366-pixel-wide screen. The page itself never scrolls
 sideways; the matrix scrolls inside its own container with the rule column pinned.
 
 Skips when Chromium is absent; CI installs it with scripts/install-browser.sh.
@@ -57,7 +57,7 @@ def make_fleet(folder: Path) -> dict[str, Any]:
 def fleet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("fleet-browser")
     fleet = make_fleet(folder)
-    assert len(fleet["targets"]) == TARGETS and len(fleet["rules"]) == 36
+    assert len(fleet["targets"]) == TARGETS and len(fleet["rules"]) == 37
     return folder
 
 
@@ -68,7 +68,7 @@ WRAP = "document.querySelector('.matrix-wrap')"
 def test_matrix_fits_the_screen_with_the_rule_column_pinned(browser: Browser, fleet_dir: Path) -> None:
     browser.open(fleet_dir / "fleet.html")
     assert browser.eval("window.innerWidth") == WIDTH
-    assert browser.eval("document.querySelectorAll('table.matrix tr[data-rule]').length") == 36
+    assert browser.eval("document.querySelectorAll('table.matrix tr[data-rule]').length") == 37
     assert browser.eval("document.querySelectorAll('table.matrix thead th').length") == TARGETS + 1
     # No page-level sideways scrolling: the matrix is wider than the screen, and scrolls in its box.
     assert browser.eval("document.documentElement.scrollWidth <= window.innerWidth")

@@ -289,3 +289,36 @@ def take_screenshot(target: Path, mutant: str = "BMR-PATH-VERSIONED", height: in
 
 if __name__ == "__main__":
     take_screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/report-screenshot.png"))
+
+
+@pytest.fixture(scope="module")
+def booga_report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # A deployment of several endpoints (files, its items, chat, the schema endpoint) with one
+    # rule broken on the chat list only: the coverage table must say where.
+    folder = tmp_path_factory.mktemp("browser-coverage")
+    outcome = run("booga", Options(report_dir=str(folder), mutant="BGA-FILTER-STATUS"))
+    assert outcome.exit_code == 1
+    return folder
+
+
+def test_coverage_table_shows_every_endpoint_and_where_a_rule_failed(browser: Browser,
+                                                                     booga_report_dir: Path) -> None:
+    report = json.loads((booga_report_dir / "report.json").read_text())
+    coverage = report["coverage"]
+    browser.open(booga_report_dir / "report.html")
+    shown = browser.eval("Array.from(document.querySelectorAll('table.coverage tbody tr'))"
+                         ".map(r => r.getAttribute('data-endpoint'))")
+    assert shown == [row["endpoint"] for row in coverage["endpoints"]]
+    assert len(shown) >= 4
+    heads = browser.eval("Array.from(document.querySelectorAll('table.coverage thead th')).map(e => e.innerText)")
+    assert [h.lower() for h in heads[2:]] == [f.lower() for f in coverage["families"]]
+    cell = browser.eval(
+        "(function(){var r=document.querySelector('table.coverage tr[data-endpoint=\"/api/chat/messages/\"]');"
+        "var i=Array.from(document.querySelectorAll('table.coverage thead th')).findIndex(h => h.innerText"
+        ".toLowerCase()==='filter'); return r.children[i].className + ' ' + r.children[i].innerText})()")
+    assert "v-fail" in cell and "fail" in cell, cell
+    # The rule's row names the endpoint it failed on.
+    browser.eval("document.querySelectorAll('details').forEach(d => d.open = true)")
+    where = browser.eval("document.querySelector('#rule-BGA-FILTER-STATUS details.where').innerText")
+    assert "fail /api/chat/messages/" in where, where
+    assert_fits(browser)

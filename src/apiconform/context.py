@@ -19,9 +19,10 @@ import pytest
 from apiconform import checks
 from apiconform.catalog import REQUIREMENTS, Catalog, Rule
 from apiconform.client import Client, Credential
-from apiconform.errors import RuleViolation
+from apiconform.errors import Incomplete, RuleViolation
 from apiconform.exchange import Exchange
 from apiconform.redact import REDACTOR
+from apiconform.surface import Surface
 from apiconform.target import TargetConfig
 
 
@@ -43,6 +44,14 @@ class Context:
     # to X-API-Key when Bearer is refused, so one broken way of authenticating fails its own
     # rule and not every other (probes_booga.choose_auth_style).
     auth_style: str = "bearer"
+    # Exchanges the running test relied on without sending them (a shared probe another rule
+    # sent first): they count as judged by this rule too, and their endpoints as covered.
+    used: list[Exchange] = field(default_factory=list)
+    # How the running test's rule fared on each further endpoint (breadth.EndpointOutcome by label).
+    endpoint_outcomes: dict[str, Any] = field(default_factory=dict)
+    # The shared probes of each further endpoint, by template (breadth_booga / breadth_boomerang).
+    endpoint_probes: dict[str, Any] = field(default_factory=dict)
+    _surface: Surface | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"<Context {self.profile} {self.client.base_url} seed={self.seed}>"
@@ -51,6 +60,27 @@ class Context:
         # hypothesis pretty-prints a test's arguments for every explicit @example; walked field
         # by field, the run's cache of exchanges cost most of a second a run.
         printer.text(repr(self))
+
+    # -- what the deployment offers --------------------------------------------------
+    def surface(self) -> Surface:
+        """Every GET endpoint of the deployment, classified (surface.py), found once per run."""
+        if self._surface is None:
+            from apiconform import discovery
+
+            build = discovery.booga_surface if self.profile == "booga" else discovery.boomerang_surface
+            self._surface = build(self)
+        return self._surface
+
+    @property
+    def known_surface(self) -> Surface | None:
+        """The surface if the run has found it already (nothing is sent to find it)."""
+        return self._surface
+
+    def use(self, *exchanges: Exchange | None) -> None:
+        """Say that the running test judges these exchanges, sent earlier by a shared probe."""
+        for ex in exchanges:
+            if ex is not None and all(ex is not other for other in self.used):
+                self.used.append(ex)
 
     # -- what the run may do -------------------------------------------------------
     @property
@@ -120,13 +150,15 @@ class Context:
     def check(self, exchange: Exchange, rule_id: str | None = None) -> None:
         """Hold one exchange to every registered check of the rule (default: the running one)."""
         rid = rule_id or (self.rule.id if self.rule else "")
-        with checks.configured(self.target.settings):
+        with checks.configured(self.target.settings, self._surface):
             found = checks.findings(rid, exchange)
         for remark in (m for m in found if isinstance(m, checks.Remark)):
             self.note(remark)
-        problems = [m for m in found if not isinstance(m, checks.Remark)]
+        problems = [m for m in found if not isinstance(m, checks.Remark | checks.Unjudged)]
         if problems:
             self.fail("; ".join(problems), exchange)
+        for limited in (m for m in found if isinstance(m, checks.Unjudged)):
+            raise Incomplete(REDACTOR.text(limited), exchange)  # the kit's own limit: `error`
 
     def note(self, message: str) -> None:
         """A remark for the report (e.g. a recommendation not followed): never a failure."""

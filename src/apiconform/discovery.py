@@ -16,12 +16,14 @@ and tests exactly what that declares. A target file may name more (`[features]`,
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apiconform.exchange import Exchange
+from apiconform.surface import Endpoint, Param, Surface, from_openapi
 
 if TYPE_CHECKING:
     from apiconform.context import Context
@@ -159,3 +161,129 @@ def plugins(ctx: Context) -> tuple[dict[str, set[str]], str]:
     schema_path = ctx.target.path("openapi")
     core = {g for g, members in groups.items() if schema_path in members}
     return {g: m for g, m in groups.items() if g not in core}, "path groups of the served OpenAPI document"
+
+
+# -- the surface --------------------------------------------------------------------------
+def _group_of(paths: Iterable[str]) -> dict[str, str]:
+    return {p: group for group, members in path_groups(paths).items() for p in members}
+
+
+def booga_surface(ctx: Context) -> Surface:
+    """Every GET operation of the deployment: from the OpenAPI document it serves (or the one
+    `--openapi` names), else the document's defaults. The configured list, item and schema
+    paths are always part of it: they are the endpoints the kit examines deeply."""
+    names = ctx.target.settings.get("params", {})
+    pagination = (names.get("limit", "limit"), names.get("offset", "offset"))
+    document: dict[str, Any] | None = None
+    if ctx.target.openapi_file:
+        from apiconform.sweep import load_openapi_file
+
+        document, source = load_openapi_file(ctx.target.openapi_file), f"the OpenAPI document {ctx.target.openapi_file}"
+    else:
+        found = discover(ctx)
+        document, source = found.document, f"the OpenAPI document served at {ctx.target.path('openapi')}"
+    if document is not None:
+        groups = _group_of(p for p in document.get("paths", {}) if isinstance(p, str))
+        surface = from_openapi("booga", document, source, pagination,
+                               lambda template: groups.get(template, ""))
+    else:
+        surface = Surface(endpoints=[], source="the document's defaults (the served OpenAPI document is unusable: "
+                                               f"{discover(ctx).problem})")
+    defaults = [
+        Endpoint(ctx.target.path("list"), "list", "files",
+                 (Param(pagination[0], "query", schema={"type": "integer", "minimum": 1, "maximum": 100}),
+                  Param(pagination[1], "query", schema={"type": "integer", "minimum": 0}))),
+        Endpoint(str(ctx.target.settings["paths"]["item"]), "single", "files",
+                 path_params=(Param("id", "path", required=True),)),
+        Endpoint(ctx.target.path("openapi"), "other", "api-management"),
+    ]
+    for endpoint in defaults:
+        known = surface.find(endpoint.template)
+        if known is None:
+            surface.endpoints.append(endpoint)
+            if document is not None:
+                surface.notes.append(f"{endpoint.label} is not in {source}; the kit checks it as the document's "
+                                     "default")
+        elif known.kind != endpoint.kind:
+            # The configured paths are what the target file (or the document) says they are.
+            surface.endpoints[surface.endpoints.index(known)] = Endpoint(
+                known.template, endpoint.kind, known.group, known.query, known.path_params)
+    surface.base_url = ctx.client.base_url
+    return surface
+
+
+BOOMERANG_VERSION = re.compile(r"^/v[0-9]+(?=/)")
+
+
+def _module_of(template: str) -> str:
+    parts = [s for s in BOOMERANG_VERSION.sub("", template).split("/") if s]
+    return parts[0] if parts else ""
+
+
+def boomerang_surface(ctx: Context) -> Surface:
+    """Every GET operation of a Boomerang deployment: from the vendor's OpenAPI document
+    (`--openapi`, or `openapi` in the target file), else the page's two example endpoints."""
+    settings = ctx.target.settings
+    pagination = (settings["params"]["page"], settings["params"]["limit"])
+    if ctx.target.openapi_file:
+        from apiconform.sweep import load_openapi_file
+
+        document = load_openapi_file(ctx.target.openapi_file)
+        surface = from_openapi("boomerang", document, f"the OpenAPI document {ctx.target.openapi_file}",
+                               pagination, _module_of)
+    else:
+        surface = Surface(endpoints=[], source="the page's example endpoints (no OpenAPI document named: "
+                                               "--openapi adds the deployment's own)")
+    cap = int(settings["pagination"]["max_limit"])
+    defaults = [
+        Endpoint(ctx.target.path("resource"), "single", _module_of(ctx.target.path("resource")),
+                 tuple(Param(k, "query", required=True, schema={"type": "string"}, example=str(v))
+                       for k, v in settings["resource_query"].items())),
+        Endpoint(ctx.target.path("resources"), "list", _module_of(ctx.target.path("resources")),
+                 (Param(pagination[0], "query", schema={"type": "integer", "minimum": 1}),
+                  Param(pagination[1], "query", schema={"type": "integer", "minimum": 1, "maximum": cap}))),
+    ]
+    for endpoint in defaults:
+        if surface.find(endpoint.template) is None:
+            surface.endpoints.append(endpoint)
+    surface.base_url = ctx.client.base_url
+    return surface
+
+
+def prepare(ctx: Context) -> None:
+    """The run-level probes, before the first rule: how the key is sent (Booga accepts two
+    headers; a deployment refusing one still has the other judged), then the surface."""
+    if ctx.profile == "booga":
+        from apiconform.probes_booga import choose_auth_style
+
+        choose_auth_style(ctx)
+    surface = ctx.surface()
+    say = ctx.client.pacer.progress
+    if say is not None:
+        say(expected_cost(ctx, surface))
+
+
+# What a run costs (bench/run.py measures it): the deep tests of the configured endpoints, then a
+# bounded number of requests for every further endpoint of the surface (breadth*.py).
+BASE_REQUESTS = {"booga": 150, "boomerang": 150}
+FURTHER_REQUESTS = {"list": 20, "single": 10, "other": 10}
+
+
+def expected_cost(ctx: Context, surface: Surface) -> str:
+    """One line before the rules start: the endpoints found, the requests expected, and how long
+    they take at the rate the target advertised (a paced run of a 60-a-minute key takes minutes)."""
+    configured = {ctx.target.path(n) for n in ctx.target.settings["paths"] if n != "item"} | {
+        str(ctx.target.settings["paths"].get("item", ""))}
+    further = [e for e in surface.endpoints if e.template not in configured]
+    expected = min(ctx.target.max_requests, BASE_REQUESTS.get(ctx.profile, 150)
+                   + sum(FURTHER_REQUESTS[e.kind] for e in further))
+    kinds = ", ".join(f"{n} {k}" for k in ("list", "single", "other")
+                      if (n := len(surface.of_kind(k))))
+    line = (f"{len(surface.endpoints)} endpoints ({kinds}) from {surface.source}; expecting about {expected} "
+            f"requests (budget {ctx.target.max_requests})")
+    per_minute = ctx.client.pacer.advertised("primary").get("Minute")
+    if per_minute:
+        minutes = expected / max(1, per_minute - 2)  # pacing keeps a reserve of 2 a window
+        took = f"about {round(minutes)} min" if minutes >= 1 else "under a minute"
+        line += f"; at the advertised {per_minute} requests a minute that takes {took}"
+    return line

@@ -19,16 +19,18 @@ from apiconform import checks
 from apiconform.exchange import Exchange
 from apiconform.redact import REDACTOR
 from apiconform.results import MAX_EVIDENCE, RuleResult
+from apiconform.surface import Surface
 
 PREFIXES = {"boomerang": "BMR-", "booga": "BGA-"}
 MAX_REMARKS = 3  # distinct remarks kept per rule: enough to read, bounded on a long run
 
 
 def judge_run(profile: str, results: Mapping[str, RuleResult], exchanges: Iterable[Exchange],
-              on_target: Callable[[Exchange], bool], settings: Mapping[str, Any]) -> None:
+              on_target: Callable[[Exchange], bool], settings: Mapping[str, Any],
+              surface: Surface | None = None) -> None:
     """Update `results` in place from every exchange of the run (only rules that were run)."""
     relevant = [ex for ex in exchanges if ex.response is not None and on_target(ex)]
-    with checks.configured(settings):
+    with checks.configured(settings, surface):
         for rule_id in checks.checked_rules(PREFIXES.get(profile, "")):
             result = results.get(rule_id)
             if result is None:
@@ -40,19 +42,31 @@ def judge_rule(result: RuleResult, applicable: list[Exchange]) -> None:
     rule_id = result.rule.id
     offenders: list[tuple[Exchange, list[str]]] = []
     remarks: list[str] = []
+    unjudged: list[tuple[Exchange, str]] = []  # the kit's own limit kept it from judging these
     for ex in applicable:
         found = checks.findings(rule_id, ex)
-        problems = [m for m in found if not isinstance(m, checks.Remark)]
+        problems = [m for m in found if not isinstance(m, checks.Remark | checks.Unjudged)]
         if problems:
             offenders.append((ex, problems))
+        elif limits := [m for m in found if isinstance(m, checks.Unjudged)]:
+            unjudged.append((ex, limits[0]))
         for remark in found:
             if isinstance(remark, checks.Remark) and remark not in remarks:
                 remarks.append(remark)
-    result.judged = max(result.judged, len(applicable))
+    skipped = {id(ex) for ex, _ in unjudged}
+    result.see(ex for ex in applicable if id(ex) not in skipped)
+    result.offending.extend(ex for ex, _ in offenders)
     for remark in remarks[:MAX_REMARKS]:
         if remark not in result.notes:
             result.notes.append(REDACTOR.text(remark))
     if not offenders:
+        if unjudged and result.verdict == "pass":
+            # Nothing failed, but some of the evidence was never judged: not a pass.
+            first_ex, why = unjudged[0]
+            result.verdict = "error"
+            result.reason = REDACTOR.text(f"{len(unjudged)} of {len(applicable)} exchanges of the run could not "
+                                          f"be judged; first, {first_ex.summary()}: {why}")
+            result.evidence = [ex for ex, _ in unjudged[:MAX_EVIDENCE]]
         return
     share = f"{len(offenders)} of {len(applicable)} exchanges of the run break it"
     if result.verdict == "fail":

@@ -11,6 +11,7 @@ takes the worst verdict among them.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Generator
@@ -21,8 +22,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import core as hypothesis_core
 
-from apiconform import phases, plan_cache
+from apiconform import checks, interrupt, phases, plan_cache
 from apiconform.catalog import Rule, find_rule
+from apiconform.coverage import coverage_report, settle_evidence
+from apiconform.discovery import prepare
 from apiconform.errors import ConfigError, Incomplete, RuleViolation
 from apiconform.exchange import Exchange
 from apiconform.judge import judge_run
@@ -30,6 +33,7 @@ from apiconform.redact import REDACTOR
 from apiconform.results import RuleResult, RunResult
 from apiconform.session import Options, ProfileSession, open_profile, progress_line, utc_now
 from apiconform.startup import resume_collector
+from apiconform.sweep import NOTE as SWEEP_NOTE
 from apiconform.waivers import Waiver, apply_waivers, load_waivers
 
 STATE = pytest.StashKey["ApiconformState"]()
@@ -107,6 +111,8 @@ class ApiconformState:
         self.done_items = 0
         self.started = time.monotonic()
         self.report_dirs: dict[str, Path] = {}
+        self.tests_of: dict[str, list[str]] = {}  # rule id -> its selected tests (node ids)
+        self.interrupted: str | None = None  # the signal that stopped the run ("SIGTERM")
 
     def session(self, profile: str) -> ProfileSession:
         if profile not in self.profiles:
@@ -196,6 +202,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from exc
     state.total_items = sum(1 for it in items if rule_of(it) is not None)
+    for item in items:
+        if (rule := rule_of(item)) is not None:
+            state.tests_of.setdefault(rule.id, []).append(item.nodeid)
 
 
 @pytest.fixture
@@ -208,7 +217,15 @@ def ctx(request: pytest.FixtureRequest) -> Any:
     context = state.session(rule.profile).context
     context.rule = rule
     context.notes = []
+    context.used = []
+    context.endpoint_outcomes = {}
     context.rng = random.Random(f"{context.seed}:{rule.id}")
+    if context.known_surface is None and not (context.client.budget.exhausted or context.client.stopped):
+        # What the deployment offers, found once before the first rule: a run-level probe, so
+        # its exchanges are nobody's test but are judged like every other (judge.py).
+        with contextlib.suppress(Incomplete):  # the first rule that needs it says why
+            prepare(context)
+    state.exchanges.setdefault(rule.profile, []).extend(context.client.recorder.current)
     context.client.recorder.current = []
     client = context.client
     # Decided without a request: the rest of a run against a dead, throttling or spent
@@ -299,7 +316,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             result.notes.append(REDACTOR.text(str(note)))
     result.duration += call.duration
     result.requests += len(context.client.recorder.current)
-    result.judged = result.requests
+    # Judged: what the test sent and what it read from shared probes (ctx.use); of the generated
+    # sweep, only the cases the rule's own checks apply to (the whole-run judgement adds the rest).
+    result.see(ex for ex in [*context.client.recorder.current, *context.used]
+               if not ex.note.startswith(SWEEP_NOTE) or checks.applies(rule.id, ex))
+    shown = _evidence(exc, [], verdict) if exc is not None else []
+    if verdict == "fail":
+        result.offending.extend(shown)
+    elif verdict == "error":
+        result.inconclusive.extend(shown)
+    result.endpoint_outcomes.update(context.endpoint_outcomes)
+    context.used, context.endpoint_outcomes = [], {}
     state.exchanges.setdefault(rule.profile, []).extend(context.client.recorder.current)
     context.client.recorder.current = []  # recorded once, even if a later phase reports again
     state.done_items += 1
@@ -314,6 +341,8 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
         run = profile.run
         catalog = profile.context.catalog
         results = state.results.get(name, {})
+        if state.interrupted:
+            _settle_interrupted(state, name, results, state.interrupted)
         ordered: list[RuleResult] = []
         for rule in catalog.rules:
             if rule.id in results:
@@ -323,11 +352,16 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
                 ordered.append(RuleResult(rule=rule, verdict="error", reason="no test of this rule was run"))
         run.results = ordered
         context = profile.context
+        surface = context.known_surface
         judge_run(name, results, state.exchanges.get(name, []),
                   lambda ex, client=context.client: client.same_origin(ex.request.url),  # type: ignore[misc]
-                  context.target.settings)
+                  context.target.settings, surface)
+        settle_evidence(ordered, state.exchanges.get(name, []), context.client.base_url, surface)
+        run.extra.update(coverage_report(ordered, surface))
         # Run-level facts the suites found out (e.g. which way of sending the key was used).
         run.extra.update(context.cache.get("run:extra", {}))
+        if state.interrupted:
+            run.extra["interrupted"] = state.interrupted  # report.json `interrupted`
         run.waivers_file = state.options.waivers_file
         apply_waivers(run, state.waivers)
         client = profile.context.client
@@ -339,6 +373,28 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
         run.duration = time.monotonic() - state.started
         runs.append(run)
     return runs
+
+
+def _settle_interrupted(state: ApiconformState, name: str, results: dict[str, RuleResult],
+                        signal_name: str) -> None:
+    """A run stopped by a signal: every selected test that never reported is `error`.
+
+    Through `apiconform run` every test still reports (the Client refuses to send, so each rule
+    left is `error` "not run: interrupted by ..."); plain pytest ends the session at the
+    KeyboardInterrupt instead, leaving the test in flight and those after it unreported. What
+    the test in flight had recorded is judged with the rest.
+    """
+    context = state.profiles[name].context
+    state.exchanges.setdefault(name, []).extend(context.client.recorder.current)
+    context.client.recorder.current = []
+    for rule in context.catalog.rules:
+        nodeids = state.tests_of.get(rule.id, [])
+        if not nodeids:
+            continue
+        result = results.setdefault(rule.id, RuleResult(rule=rule))
+        for nodeid in nodeids:
+            if nodeid not in result.tests:
+                result.add_outcome(nodeid, "error", f"interrupted by {signal_name}", [])
 
 
 def pytest_collection(session: pytest.Session) -> None:
@@ -356,6 +412,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     timing = phases.current()
     timing.mark("judging")
+    # SIGINT/SIGTERM under `apiconform run` (interrupt.py), or a KeyboardInterrupt under plain pytest.
+    state.interrupted = interrupt.received() or (
+        "SIGINT" if exitstatus == pytest.ExitCode.INTERRUPTED else None)
     runs = finish_runs(state)
     session.config.stash[RUNS] = runs
     timing.mark("reports")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from apiconform.checks import require_decoded
 from apiconform.checks.booga import envelope_violations, json_body
 from apiconform.context import Context
 from apiconform.errors import Incomplete
@@ -76,6 +77,7 @@ def envelope(ex: Exchange) -> dict[str, Any]:
     """
     if ex.status is None or not 200 <= ex.status < 300:
         raise Incomplete(f"the list answered {ex.status}: cannot check pagination on it", ex)
+    require_decoded(ex)  # a page past the kit's size cap is the kit's limit, not a broken envelope
     body = json_body(ex)
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
         problems = envelope_violations(body) or ["no results array"]
@@ -103,6 +105,7 @@ def first_page(ctx: Context) -> Exchange:
     if "bga:first" not in ctx.cache:
         ctx.cache["bga:first"] = get_list(ctx, "first full page", limit=FULL)
     first: Exchange = ctx.cache["bga:first"]
+    ctx.use(first)
     return first
 
 
@@ -152,6 +155,7 @@ def traversal(ctx: Context) -> Traversal:
     """Follow next from a first page until null (at most MAX_PAGES pages), once per run."""
     if "bga:traversal" in ctx.cache:
         cached: Traversal = ctx.cache["bga:traversal"]
+        ctx.use(*cached.pages)
         return cached
     walk = Traversal()
     ex = first_page(ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,24 @@ class RuleResult:
     # The waiver entry that matched this rule, if any: {rule, reason, expires, status} where
     # status is applied | expired | unused (see waivers.apply_waivers).
     waiver: dict[str, str] | None = None
+    # Where it judged (report.json `endpoints`, coverage.py): every exchange it judged, those
+    # that showed a violation, those that left it undecided, and the outcome of each further
+    # endpoint its breadth test tried (breadth.EndpointOutcome by endpoint label).
+    seen: list[Exchange] = field(default_factory=list, repr=False)
+    offending: list[Exchange] = field(default_factory=list, repr=False)
+    inconclusive: list[Exchange] = field(default_factory=list, repr=False)
+    endpoint_outcomes: dict[str, Any] = field(default_factory=dict)
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
     _outcomes: list[str] = field(default_factory=list)
+    _seen_ids: set[int] = field(default_factory=set, repr=False)
+
+    def see(self, exchanges: Iterable[Exchange]) -> None:
+        """Count exchanges as judged by this rule (each once, whichever test or check saw it)."""
+        for ex in exchanges:
+            if id(ex) not in self._seen_ids:
+                self._seen_ids.add(id(ex))
+                self.seen.append(ex)
+        self.judged = len(self.seen)
 
     def add_outcome(self, test: str, verdict: str, reason: str, evidence: list[Exchange]) -> None:
         self.tests.append(test)

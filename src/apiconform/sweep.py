@@ -29,6 +29,8 @@ assumes (never a path only the reference mock has) and laid out as the target fi
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import hashlib
 import json
 import re
@@ -46,6 +48,7 @@ from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
 from apiconform.locations import fixtures_dir
+from apiconform.surface import servers_path
 from apiconform.target import PROFILE_DEFAULTS
 
 # Modest by default: a live Booga key may allow 60 requests/minute, and the sweep shares the
@@ -113,6 +116,7 @@ def sweep(ctx: Context) -> list[Exchange]:
     """
     if CACHE_KEY in ctx.cache:
         _repeat_notes(ctx)
+        ctx.use(*ctx.cache[CACHE_KEY])
         return list(ctx.cache[CACHE_KEY])
     stopped = ctx.cache.get(CACHE_KEY + ":incomplete")
     if isinstance(stopped, Incomplete):
@@ -152,17 +156,40 @@ def plan(ctx: Context) -> list[PlannedRequest]:
     limit = max_cases(ctx)
     if limit == 0:
         return []
-    document = load_document(ctx)
+    document = pin_path_parameters(load_document(ctx), ctx)
+    # Paths are relative to the document's server URL (`https://gateway.bmrg.app/v1`): its path
+    # goes before every generated one, as the base URL's own path goes before that.
+    prefix = servers_path(document)
     # The same document, size and seed always give the same plan: drawn once, then read back
     # (schemathesis, ~1 s to import, is not even loaded when the plan is known).
     with phases.current().nested("generation"):
         known = plan_cache.load(document, limit, ctx.seed)
         if known is not None:
-            return [PlannedRequest.from_dict(row) for row in known]
-        schema = _schemathesis().openapi.from_dict(document)
-        planned = _outside_any_test(lambda: generate(schema, limit, ctx.seed))
-        plan_cache.store(document, limit, ctx.seed, [row.as_dict() for row in planned])
-        return planned
+            planned = [PlannedRequest.from_dict(row) for row in known]
+        else:
+            schema = _schemathesis().openapi.from_dict(document)
+            planned = _outside_any_test(lambda: generate(schema, limit, ctx.seed))
+            plan_cache.store(document, limit, ctx.seed, [row.as_dict() for row in planned])
+    return [dataclasses.replace(row, path=prefix + row.path) for row in planned] if prefix else planned
+
+
+def pin_path_parameters(document: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """The document with each path parameter held to a value the kit knows is real (an id seen
+    in a list's responses, or the document's example): random ids only ever reach 404s, so
+    nothing behind them would be judged. Negative cases still draw other values."""
+    surface = ctx.surface()
+    prefix = servers_path(document)
+    pinned = copy.deepcopy(document)
+    for path, item in (pinned.get("paths") or {}).items():
+        endpoint = surface.find(prefix + path) if isinstance(path, str) else None
+        if endpoint is None or not endpoint.path_params or not isinstance(item, dict):
+            continue
+        values, _ = surface.path_values(endpoint)
+        for holder in [item, *(op for op in item.values() if isinstance(op, dict))]:
+            for param in holder.get("parameters") or [] if isinstance(holder, dict) else []:
+                if isinstance(param, dict) and param.get("in") == "path" and param.get("name") in values:
+                    param["schema"] = {"type": "string", "enum": [values[param["name"]]]}
+    return pinned
 
 
 def _schemathesis() -> Any:

@@ -27,7 +27,11 @@ HEADER_VALUES = st.one_of(
 def test_request_without_token_is_401(ctx: Context, endpoint: str) -> None:
     params = ctx.target["resource_query"] if endpoint == "resource" else None
     ex = ctx.get(ctx.target.path(endpoint), auth=None, params=params, note="no Authorization header")
-    ctx.expect(ex.status == 401, f"expected 401 without an Authorization header, got {ex.status}", ex)
+    # The page names no code (DESIGN.md): any 4xx rejects, its body judged by the error rules.
+    ctx.expect(ex.status is not None and 400 <= ex.status < 500,
+               f"a request without an Authorization header must be rejected with a 4xx, got {ex.status}", ex)
+    if ex.status != 401:
+        ctx.note(f"a request without an Authorization header was rejected with {ex.status}; 401 is recommended")
 
 
 @pytest.mark.rule("BMR-AUTH-INVALID")
@@ -43,11 +47,10 @@ def test_invalid_or_malformed_token_is_rejected(ctx: Context, value: str) -> Non
     assume(token.strip() != real)
     ex = ctx.get(ctx.target.path("resource"), auth=None, params=ctx.target["resource_query"],
                  headers={"Authorization": value}, note="wrong or malformed Authorization")
+    # The page names no code (DESIGN.md): any 4xx rejects; 401 is recommended (RFC 6750 3.1 lets
+    # a malformed header be a 400, invalid_request).
+    ctx.expect(ex.status is not None and 400 <= ex.status < 500, f"a token that is not the issued one must be "
+               f"rejected with a 4xx, got {ex.status} for Authorization: {value!r}", ex)
     well_formed = scheme.lower() == "bearer" and bool(token.strip())
-    if well_formed:
-        ctx.expect(ex.status == 401, f"a Bearer token that is not the issued one must be rejected with 401, "
-                   f"got {ex.status} for Authorization: {value!r}", ex)
-    else:
-        # RFC 6750 3.1 lets a malformed request be a 400 (invalid_request) instead of 401.
-        ctx.expect(ex.status in (400, 401), f"a malformed Authorization header ({value!r}) must be "
-                   f"rejected with 401 (or 400), got {ex.status}", ex)
+    if ex.status != 401 and (well_formed or ex.status != 400):
+        ctx.note(f"Authorization: {value!r} was rejected with {ex.status}; 401 is recommended")

@@ -24,7 +24,8 @@ def resource(ctx: Context, **kwargs: object) -> Exchange:
 
 
 def error_probes(ctx: Context, headers: dict[str, str] | None = None) -> list[Exchange]:
-    """Several kinds of error: no token, Content-Type, malformed limit, unknown id, POST."""
+    """Several kinds of error: no token, Content-Type, malformed limit, unknown id, a method no
+    server acts on (read-only: never POST unless writes are allowed)."""
     path = ctx.target.path("resource")
     missing = {**ctx.target["resource_query"], "id": f"apiconform-missing-{ctx.rng.randrange(10**6)}"}
     hdrs = headers or {}
@@ -35,7 +36,8 @@ def error_probes(ctx: Context, headers: dict[str, str] | None = None) -> list[Ex
         ctx.get(ctx.target.path("resources"), params=ctx.params(limit="abc"), headers=hdrs,
                 note="400: malformed limit"),
         ctx.get(path, params=missing, headers=hdrs, note="404: no such resource"),
-        ctx.request("POST", path, params=ctx.target["resource_query"], headers=hdrs, note="405: POST"),
+        ctx.request("POST" if ctx.allow_writes else "OPTIONS", path, params=ctx.target["resource_query"],
+                    headers=hdrs, note="405: a method other than GET"),
     ]
 
 
@@ -44,6 +46,7 @@ def hold_errors(ctx: Context) -> None:
     if "error_probes" not in ctx.cache:
         ctx.cache["error_probes"] = error_probes(ctx)
     probes = ctx.cache["error_probes"]
+    ctx.use(*probes)
     errors = [ex for ex in [*probes, *sweep(ctx)] if ex.status is not None and ex.status >= 400]
     if not errors:
         raise Incomplete(f"none of the error probes was answered with an error status (got "

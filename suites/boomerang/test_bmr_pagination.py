@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from apiconform.checks.boomerang import limit_violations, parsed_body
+from apiconform.checks.boomerang import error_code, limit_violations, parsed_body
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
@@ -39,11 +39,6 @@ def items_and_meta(ctx: Context, ex: Exchange) -> tuple[list[Any], dict[str, Any
         raise Incomplete(f"a {ex.status} page has no items array and pagination object "
                          "(see BMR-ENVELOPE-PAGINATED): cannot check pagination", ex)
     return body["items"], body["pagination"]
-
-
-def error_code(ex: Exchange) -> object:
-    body = parsed_body(ex)
-    return body.get("code") if isinstance(body, dict) else None
 
 
 def max_limit(ctx: Context) -> int:

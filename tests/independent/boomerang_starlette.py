@@ -302,7 +302,9 @@ class GatekeeperMiddleware:
         value = headers.get("authorization")
         if value is None:
             if b.breaks("BMR-AUTH-MISSING"):
-                return error_response(b, 403, "FORBIDDEN", "no credential")
+                # Served without any credential (a 403 would still be a rejection: the page names
+                # no status for it, DESIGN.md).
+                return None
             return error_response(b, 401, "UNAUTHORIZED", "an Authorization: Bearer token is required",
                                   headers=challenge)
         scheme, _, token = value.strip().partition(" ")

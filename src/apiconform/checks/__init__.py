@@ -11,7 +11,9 @@ hold every response to the same documented conventions:
         yield "error body lacks trace_id"
 
 A check may also yield a `Remark`: something unusual that the document allows (a note in the
-report, never a failure). Checks that need the target's own names (a renamed query parameter,
+report, never a failure), or an `Unjudged`: the kit's own limit kept it from judging the
+exchange (a body cut at the size cap, nested past the decoder's bound), never the target's fault.
+Checks that need the target's own names (a renamed query parameter,
 the list path of a target file) read them from `settings()`, which the runner sets for the
 run; outside a run they see the profile defaults of DESIGN.md.
 """
@@ -24,7 +26,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
+from apiconform.surface import Endpoint, Surface
 
 CheckFn = Callable[[Exchange], Iterable[str]]
 Applies = Callable[[Exchange], bool]
@@ -41,10 +45,32 @@ class RegisteredCheck:
 
 REGISTRY: dict[str, list[RegisteredCheck]] = {}
 _SETTINGS: ContextVar[Mapping[str, Any] | None] = ContextVar("apiconform_check_settings", default=None)
+_SURFACE: ContextVar[Surface | None] = ContextVar("apiconform_check_surface", default=None)
 
 
 class Remark(str):
     """A message a check yields for behaviour the document allows but that is worth saying."""
+
+
+class Unjudged(str):
+    """A message a check yields when the kit's own limit (its size cap, its nesting bound) kept
+    it from judging the exchange: neither a violation nor a pass (`error` where nothing else
+    decides the rule). Build one with `unjudged(ex)`."""
+
+
+def unjudged(ex: Exchange) -> Unjudged | None:
+    """The finding for an exchange whose body the kit could not decode by its own limit, else None."""
+    if ex.response is None or ex.response.kit_limit is None:
+        return None
+    return Unjudged(f"the kit could not judge this exchange: {ex.response.kit_limit}")
+
+
+def require_decoded(ex: Exchange) -> None:
+    """For a test reading a body itself: `Incomplete` (the rule's verdict is `error`, never `fail`)
+    when the kit's own limit kept it from decoding the body; nothing otherwise."""
+    limited = unjudged(ex)
+    if limited is not None:
+        raise Incomplete(str(limited), ex)
 
 
 def settings() -> Mapping[str, Any]:
@@ -53,13 +79,22 @@ def settings() -> Mapping[str, Any]:
 
 
 @contextmanager
-def configured(values: Mapping[str, Any]) -> Iterator[None]:
-    """Checks called inside this block read `values` as the target's settings."""
-    token = _SETTINGS.set(values)
+def configured(values: Mapping[str, Any], surface: Surface | None = None) -> Iterator[None]:
+    """Checks called inside this block read `values` as the target's settings, and the
+    deployment's `surface` (when known) for which kind of endpoint an exchange went to."""
+    token, surface_token = _SETTINGS.set(values), _SURFACE.set(surface)
     try:
         yield
     finally:
         _SETTINGS.reset(token)
+        _SURFACE.reset(surface_token)
+
+
+def endpoint_of(ex: Exchange) -> Endpoint | None:
+    """The endpoint of the deployment's surface the exchange went to; None when the surface
+    is not known or does not hold the path (then a check tells by the body alone)."""
+    surface = _SURFACE.get()
+    return surface.match(ex.request.url) if surface is not None else None
 
 
 def setting(section: str, name: str, default: Any) -> Any:
@@ -111,8 +146,8 @@ def check(rule_id: str, *, applies: Applies = has_response, scope: str = "every 
 
 
 def findings(rule_id: str, exchange: Exchange) -> list[str]:
-    """Every message of every registered check of `rule_id` for `exchange`: violations and
-    `Remark`s alike (tell them apart with isinstance)."""
+    """Every message of every registered check of `rule_id` for `exchange`: violations,
+    `Remark`s and `Unjudged` alike (tell them apart with isinstance)."""
     _load_profiles()
     found: list[str] = []
     for registered in REGISTRY.get(rule_id, []):
@@ -123,7 +158,7 @@ def findings(rule_id: str, exchange: Exchange) -> list[str]:
 
 def violations(rule_id: str, exchange: Exchange) -> list[str]:
     """Messages for every registered check of `rule_id` that `exchange` breaks."""
-    return [m for m in findings(rule_id, exchange) if not isinstance(m, Remark)]
+    return [m for m in findings(rule_id, exchange) if not isinstance(m, Remark | Unjudged)]
 
 
 def remarks(rule_id: str, exchange: Exchange) -> list[str]:

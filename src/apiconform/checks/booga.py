@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from apiconform.checks import check, is_get, is_success, json_body, json_object, setting
+from apiconform.checks import check, endpoint_of, is_get, is_success, json_body, json_object, setting, unjudged
 from apiconform.exchange import Exchange
+from apiconform.jsonbody import integer
 
 MAX_LIMIT = 100
 RATE_HEADERS = ("X-RateLimit-Limit-Minute", "X-RateLimit-Remaining-Minute",
@@ -110,6 +111,9 @@ def _file_response(ex: Exchange) -> bool:
 
 @check("BGA-RESOURCE-FIELDS", applies=_file_response, scope="every 2xx file list or file answer")
 def files_have_documented_fields(ex: Exchange) -> Iterator[str]:
+    if (limited := unjudged(ex)) is not None:
+        yield limited  # the kit's size cap or nesting bound: the files were never seen
+        return
     for where, obj in files_in(json_body(ex)):
         yield from file_violations(obj, where)
 
@@ -128,7 +132,9 @@ def body_is_json(ex: Exchange) -> Iterator[str]:
     elif media != "application/json" and not media.endswith("+json"):
         declared = ex.response.header("content-type")
         yield f"{ex.response.status} response Content-Type is {declared!r}, not JSON"
-    if not ex.response.is_json:
+    if (limited := unjudged(ex)) is not None:
+        yield limited  # the kit's own limit, not the target's fault
+    elif not ex.response.is_json:
         yield f"{ex.response.status} body is not JSON: {ex.response.json_error}: {ex.response.text[:80]!r}"
 
 
@@ -156,11 +162,24 @@ def envelope_violations(body: Any) -> list[str]:
 
 
 def _list_response(ex: Exchange) -> bool:
-    return is_success(ex) and is_get(ex) and looks_like_list(json_body(ex))
+    """A 2xx to a GET of a list endpoint of the deployment's surface, whatever its body's shape
+    (a list answering a bare array breaks the envelope); where the surface does not hold the
+    path (generated traffic before discovery, say), a body that looks like a page."""
+    if not (is_success(ex) and is_get(ex)):
+        return False
+    endpoint = endpoint_of(ex)
+    if endpoint is not None:
+        # A body the kit's own limit kept it from decoding is still judged: as unjudged (error).
+        return endpoint.kind == "list" and ex.response is not None and (
+            ex.response.is_json or ex.response.kit_limit is not None)
+    return looks_like_list(json_body(ex))
 
 
 @check("BGA-LIST-ENVELOPE", applies=_list_response, scope="every list page")
 def list_envelope(ex: Exchange) -> Iterator[str]:
+    if (limited := unjudged(ex)) is not None:
+        yield limited
+        return
     yield from envelope_violations(json_body(ex))
 
 
@@ -177,7 +196,7 @@ def page_within_requested_limit(ex: Exchange) -> Iterator[str]:
     raw = query_of(ex.request.url).get(setting("params", "limit", "limit"))
     if size is None or raw is None or not re.fullmatch(r"[0-9]+", raw):
         return
-    if 1 <= int(raw) <= MAX_LIMIT and size > int(raw):
+    if 1 <= integer(raw) <= MAX_LIMIT and size > integer(raw):
         yield f"page holds {size} results but limit={raw} was requested"
 
 
@@ -200,7 +219,7 @@ def link_violations(ex: Exchange) -> list[str]:
     raw = query_of(ex.request.url).get(setting("params", "offset", "offset"), "0")
     if not re.fullmatch(r"[0-9]+", raw.strip() or "0"):
         return []  # an offset the server may have read any way: position unknown
-    offset, size, count = int(raw.strip() or "0"), len(body["results"]), body["count"]
+    offset, size, count = integer(raw.strip() or "0"), len(body["results"]), body["count"]
     where = f"the page at offset {offset} ({size} results of {count})"
     out = []
     for name, want in (("previous", offset > 0), ("next", offset + size < count)):
@@ -241,17 +260,22 @@ def _client_error(ex: Exchange) -> bool:
 
 def is_field_map(body: Any) -> bool:
     """A 400 body "maps field names to error messages": each value a message, a list of them,
-    or (nested serializers) another such map."""
-    if not isinstance(body, dict) or not body:
-        return False
-    for value in body.values():
-        if isinstance(value, str) and value.strip():
-            continue
-        if isinstance(value, list) and value and all(isinstance(m, str | dict) for m in value):
-            continue
-        if isinstance(value, dict) and is_field_map(value):
-            continue
-        return False
+    or (nested serializers) another such map. (A loop, not recursion: a body may nest as deep as
+    jsonbody.MAX_DEPTH.)"""
+    maps = [body]
+    while maps:
+        current = maps.pop()
+        if not isinstance(current, dict) or not current:
+            return False
+        for value in current.values():
+            if isinstance(value, str) and value.strip():
+                continue
+            if isinstance(value, list) and value and all(isinstance(m, str | dict) for m in value):
+                continue
+            if isinstance(value, dict):
+                maps.append(value)
+                continue
+            return False
     return True
 
 
@@ -260,6 +284,9 @@ def error_has_detail_and_code(ex: Exchange) -> Iterator[str]:
     # Every 4xx is a structured error body: {detail, code}, or for a 400 the field map. A body
     # that is not JSON at all is BGA-RESPONSE-JSON's to report, not this rule's.
     assert ex.response is not None
+    if (limited := unjudged(ex)) is not None:
+        yield limited
+        return
     if not ex.response.is_json:
         return
     body = ex.response.json()
@@ -322,7 +349,7 @@ def rate_value(ex: Exchange, name: str) -> int | None:
     raw = ex.response.header(name)
     if raw is None or not re.fullmatch(r"[0-9]+", raw.strip()):
         return None
-    return int(raw.strip())
+    return integer(raw.strip())  # digits past Python's conversion limit never raise
 
 
 @check("BGA-RATE-HEADER-VALUES", scope="every response")

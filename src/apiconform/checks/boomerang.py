@@ -15,9 +15,10 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from apiconform.checks import Remark, check, is_get, json_object, setting, settings
+from apiconform.checks import Remark, check, endpoint_of, is_get, json_object, setting, settings, unjudged
 from apiconform.checks.plain_schema import plainly_valid
 from apiconform.exchange import Exchange
+from apiconform.jsonbody import integer
 from apiconform.locations import fixtures_dir
 
 ERROR_FIELDS = ("status", "code", "http_status", "timestamp", "trace_id", "details")
@@ -47,6 +48,12 @@ def parsed_body(ex: Exchange) -> Any:
     return ("not JSON", ex.response.status, ex.response.body)
 
 
+def error_code(ex: Exchange) -> object:
+    """The `code` of an error body, or None."""
+    body = parsed_body(ex)
+    return body.get("code") if isinstance(body, dict) else None
+
+
 def looks_paginated(body: dict[str, Any]) -> bool:
     return "items" in body or "pagination" in body
 
@@ -69,8 +76,8 @@ def accepts_gzip(header: str | None) -> bool:
     for part in (header or "").split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() in ("gzip", "x-gzip", "*"):
-            q = re.search(r"q\s*=\s*([0-9.]+)", params)
-            if q is None or float(q.group(1) or 0) > 0:
+            q = re.search(r"q\s*=\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)", params)  # always a float's text
+            if q is None or float(q.group(1)) > 0:
                 return True
     return False
 
@@ -97,14 +104,33 @@ def schema_violations(instance: Any, name: str, what: str) -> list[str]:
     out = []
     for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        out.append(f"{what} does not match {name} at {where}: {err.message}")
+        out.append(f"{what} does not match {name} at {where}: {_said(err)}")
     return out
+
+
+# bool before int: a bool is an int to isinstance (and a LongInt, from jsonbody, is an int too).
+_JSON_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+               float: "a number", type(None): "null"}
+
+
+def _said(err: Any) -> str:
+    """jsonschema's message without the whole instance in it (a page of items, say)."""
+    text = str(err.message)
+    if len(text) <= 200:
+        return text
+    if err.validator == "type":
+        kind = next((word for t, word in _JSON_KINDS.items() if isinstance(err.instance, t)), "a value")
+        return f"{kind} where {err.validator_value} is expected"
+    return text[:200] + "…"
 
 
 # -- error bodies ----------------------------------------------------------------------------
 @check("BMR-ERROR-FIELDS", applies=is_error_response, scope="every 4xx and 5xx")
 def error_body_has_standard_fields(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
+    if (limited := unjudged(ex)) is not None:
+        yield limited  # the kit's size cap or nesting bound, not the target's fault
+        return
     if not ex.response.is_json:
         yield f"{ex.response.status} error body is not JSON: {ex.response.json_error}"
         return
@@ -123,6 +149,9 @@ def error_body_has_standard_fields(ex: Exchange) -> Iterator[str]:
 @check("BMR-ERROR-HTTP-STATUS", applies=is_error_response, scope="every 4xx and 5xx")
 def error_http_status_matches(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
+    if (limited := unjudged(ex)) is not None:
+        yield limited
+        return
     body = json_object(ex)
     if body is None or "http_status" not in body:
         return  # no error body to compare: BMR-ERROR-FIELDS reports that
@@ -148,6 +177,9 @@ def success_body_is_json(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     if ex.response.decode_error:
         return  # a Content-Encoding that does not decode is BMR-GZIP's business
+    if (limited := unjudged(ex)) is not None:
+        yield limited  # the kit's own limit, not the target's fault
+        return
     if not ex.response.is_json:
         yield f"success body is not JSON: {ex.response.json_error}: {ex.response.text[:80]!r}"
         return
@@ -198,25 +230,44 @@ def paginated_envelope_violations(ex: Exchange) -> list[str]:
     return schema_violations(ex.response.json(), "paginated-envelope.json", "paginated success body")
 
 
-def _non_paginated(ex: Exchange) -> bool:
-    # Generated traffic does not say which endpoint is paginated: a body with `items` or
-    # `pagination` is taken as a page, anything else as a single resource.
+def _envelope_kind(ex: Exchange) -> str | None:
+    """"list" or "single" for a 2xx JSON answer to a GET: the kind of its endpoint in the
+    deployment's surface, whatever the body's shape (a paginated endpoint answering a bare
+    array breaks its envelope); for a path the surface does not hold, told by the body: one
+    with `items` or `pagination` is taken as a page, any other object as a single resource."""
+    # A body the kit's own limit kept it from decoding is still judged: as unjudged (error).
+    if not is_success_get(ex) or ex.response is None or not (ex.response.is_json or ex.response.kit_limit):
+        return None
+    endpoint = endpoint_of(ex)
+    if endpoint is not None:
+        return "list" if endpoint.kind == "list" else "single"
     body = json_object(ex)
-    return is_success_get(ex) and body is not None and not looks_paginated(body)
+    if body is None:
+        return None
+    return "list" if looks_paginated(body) else "single"
+
+
+def _non_paginated(ex: Exchange) -> bool:
+    return _envelope_kind(ex) == "single"
 
 
 def _paginated(ex: Exchange) -> bool:
-    body = json_object(ex)
-    return is_success_get(ex) and body is not None and looks_paginated(body)
+    return _envelope_kind(ex) == "list"
 
 
 @check("BMR-ENVELOPE-DATA", applies=_non_paginated, scope="every 2xx non-paginated GET")
 def data_envelope(ex: Exchange) -> Iterator[str]:
+    if (limited := unjudged(ex)) is not None:
+        yield limited
+        return
     yield from data_envelope_violations(ex)
 
 
 @check("BMR-ENVELOPE-PAGINATED", applies=_paginated, scope="every 2xx page")
 def paginated_envelope(ex: Exchange) -> Iterator[str]:
+    if (limited := unjudged(ex)) is not None:
+        yield limited
+        return
     yield from paginated_envelope_violations(ex)
 
 
@@ -234,23 +285,35 @@ def limit_violations(ex: Exchange, limit_name: str, max_limit: int = MAX_LIMIT) 
     if count > max_limit:
         out.append(f"page holds {count} items, more than the maximum of {max_limit}")
     raw = request_query(ex).get(limit_name)
-    if raw is not None and re.fullmatch(r"[0-9]+", raw) and 1 <= int(raw) <= max_limit and count > int(raw):
+    if raw is not None and re.fullmatch(r"[0-9]+", raw) and 1 <= integer(raw) <= max_limit and count > integer(raw):
         out.append(f"page holds {count} items but {limit_name}={raw} was requested")
     return out
 
 
 # -- timestamps -----------------------------------------------------------------------------
-def _timestamp_values(value: Any, fields: frozenset[str], path: str = "") -> Iterator[tuple[str, Any]]:
+def _members(path: str, value: Any) -> Iterator[tuple[str, Any, Any]]:
+    """(where, key or None, value) of each member of an object or element of an array."""
     if isinstance(value, dict):
         for key, inner in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and (key.endswith("_at") or key in fields):
-                yield where, inner
-            else:
-                yield from _timestamp_values(inner, fields, where)
+            yield (f"{path}.{key}" if path else str(key)), key, inner
     elif isinstance(value, list):
         for i, inner in enumerate(value):
-            yield from _timestamp_values(inner, fields, f"{path}[{i}]")
+            yield f"{path}[{i}]", None, inner
+
+
+def _timestamp_values(value: Any, fields: frozenset[str], path: str = "") -> Iterator[tuple[str, Any]]:
+    # In document order, with a stack instead of recursion: a body may nest as deep as
+    # jsonbody.MAX_DEPTH, and every level of `yield from` would be a frame.
+    stack = [_members(path, value)]
+    while stack:
+        for where, key, inner in stack[-1]:
+            if isinstance(key, str) and (key.endswith("_at") or key in fields):
+                yield where, inner
+            elif isinstance(inner, dict | list):
+                stack.append(_members(where, inner))
+                break
+        else:
+            stack.pop()
 
 
 def timestamp_violations(ex: Exchange, fields: Iterable[str] = DEFAULT_TIMESTAMP_FIELDS) -> list[str]:
@@ -271,6 +334,9 @@ def timestamp_violations(ex: Exchange, fields: Iterable[str] = DEFAULT_TIMESTAMP
 
 @check("BMR-TIMESTAMPS-EPOCH-MS", scope="every JSON body")
 def timestamps_are_epoch_ms(ex: Exchange) -> Iterator[str]:
+    if ex.request.method.upper() != "HEAD" and (limited := unjudged(ex)) is not None:
+        yield limited  # its timestamps were never seen
+        return
     yield from timestamp_violations(ex, settings_timestamp_fields())
 
 

@@ -100,6 +100,7 @@ _MUTANTS = [
     ("BGA-WRITE-DELETE", "DELETE answers 200 with a body"),
     ("BGA-WRITE-INVALID", "POST does not validate its payload (201 for anything)"),
     ("BGA-OPENAPI-SCHEMA", "the schema says openapi 3.1.0"),
+    ("BGA-FILTER-STATUS", "the chat list ignores status= (still declared in its OpenAPI operation)"),
     ("BGA-OPENAPI-PLUGIN", "ignores the plugin= filter (always the full schema)"),
 ]
 MUTANTS: dict[str, Mutant] = {rule: Mutant(rule, rule, text) for rule, text in _MUTANTS}
@@ -150,10 +151,20 @@ def seed_data() -> list[dict[str, Any]]:
             + _seed_files(rng, "B", 4, datetime(2026, 2, 1, 9, tzinfo=UTC)))
 
 
-CHAT = {
-    "A": [{"id": i, "text": t} for i, t in enumerate(["hello", "quarterly numbers are in", "thanks"], 1)],
-    "B": [{"id": 1, "text": "welcome to tenant B"}],
-}
+_CHAT_TEXTS = ["hello", "quarterly numbers are in", "thanks", "see the roadmap", "meeting at ten", "done"]
+_CHAT_STATUSES = ("sent", "read", "read", "archived")
+
+
+def _chat(tenant: str, count: int, start: datetime) -> list[dict[str, Any]]:
+    # Ids are counted per tenant (message 1 of each), as many chat stores do: no leak by itself.
+    return [{"id": n, "text": f"{_CHAT_TEXTS[n % len(_CHAT_TEXTS)]} ({tenant}{n})",
+             "status": _CHAT_STATUSES[n % len(_CHAT_STATUSES)],
+             "created_at": iso(start + timedelta(minutes=37 * n))} for n in range(1, count + 1)]
+
+
+# The chat plugin: a second list, with its own filter (status), so that the rules are seen to
+# hold on every list of the deployment, not only on files.
+CHAT = {"A": _chat("A", 26, datetime(2026, 2, 3, 9, tzinfo=UTC)), "B": _chat("B", 2, datetime(2026, 2, 4, tzinfo=UTC))}
 
 
 @cache
@@ -399,7 +410,14 @@ class BoogaMock:
         return self.page(req, items, default_limit)
 
     def chat(self, req: Request, tenant: str) -> Response:
-        return self.page(req, CHAT[tenant])
+        messages = CHAT[tenant]
+        status = req.arg("status")
+        if status is not None and not self.broken("BGA-FILTER-STATUS"):
+            if status not in _CHAT_STATUSES:
+                return self.field_error("status", f"Select a valid choice. {status} is not one of the available "
+                                                  "choices.")
+            messages = [m for m in messages if m["status"] == status]
+        return self.page(req, messages)
 
     def schema(self, req: Request) -> Response:
         doc = copy.deepcopy(openapi_document())

@@ -74,6 +74,14 @@ margin:.4rem 0 .8rem}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;background:#f6f6f6;padding:.5rem;
 margin:0;font-size:12px;max-height:28rem;overflow-y:auto}
 #empty{color:#666;font-style:italic}
+details.where ul{margin:.1rem 0;padding-left:1rem;font-size:.8rem}
+details.where li{overflow-wrap:anywhere}
+.scroll{max-width:100%;overflow-x:auto}
+table.coverage{font-size:.8rem;table-layout:auto}
+table.coverage th,table.coverage td{padding:.2rem .35rem;border-bottom:1px solid #eee}
+table.coverage td.cell{text-align:center;white-space:nowrap}
+table.coverage .ep{min-width:14rem}
+.v-none{color:#aaa}
 footer{margin-top:1.2rem;color:#777;font-size:.8rem}
 """
 
@@ -114,7 +122,7 @@ def _body(text: str | None) -> str:
     if not text:
         return ""
     # Pretty-print JSON so an auditor can read it; anything else as it came (already redacted).
-    with contextlib.suppress(ValueError):
+    with contextlib.suppress(ValueError, RecursionError):  # a body nested too deep is shown as it came
         text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     if len(text) > HTML_BODY_CHARS:
         text = text[:HTML_BODY_CHARS] + f"\n… [{len(text) - HTML_BODY_CHARS} more characters in report.json]"
@@ -162,12 +170,15 @@ def _rule_rows(rule: dict[str, Any]) -> str:
     section = f" · {_e(rule['section'])}" if rule.get("section") else ""
     judged = f'<div class="meta">judged {int(rule["judged"])} exchange{"" if rule["judged"] == 1 else "s"}</div>' \
         if isinstance(rule.get("judged"), int) else ""
+    judged += _endpoints(rule.get("endpoints") or [])
     evidence = rule.get("evidence") or []
     ev_row = ""
     if evidence:
         exchanges = "".join(_exchange(ex, i) for i, ex in enumerate(evidence, start=1))
+        of = f" of {int(rule['judged'])} judged" if isinstance(rule.get("judged"), int) and \
+            rule["judged"] > len(evidence) else ""
         ev_row = (f'<tr class="ev"><td colspan="4"><details class="evidence"><summary>Evidence: '
-                  f"{len(evidence)} exchange{'s' if len(evidence) != 1 else ''} (redacted)</summary>"
+                  f"{len(evidence)} exchange{'s' if len(evidence) != 1 else ''}{of} (redacted)</summary>"
                   f"{exchanges}</details></td></tr>")
     return (
         f'<tbody class="rule" id="rule-{_e(rule["id"])}" data-verdict="{_e(verdict)}">'
@@ -177,6 +188,46 @@ def _rule_rows(rule: dict[str, Any]) -> str:
         f'<td><span class="badge v-{_e(verdict)}">{_e(verdict)}</span></td>'
         f"<td>{reason}</td></tr>{ev_row}</tbody>"
     )
+
+
+def _endpoints(rows: list[dict[str, Any]]) -> str:
+    """Where the rule judged: each endpoint and its verdict there (failures first)."""
+    if not rows:
+        return ""
+    order = {"fail": 0, "error": 1, "skip": 2, "pass": 3}
+    items = "".join(
+        f'<li><span class="v-{_e(r["verdict"])}">{_e(r["verdict"])}</span> <span class="mono">{_e(r["endpoint"])}'
+        f'</span>{" — " + _e(r["reason"]) if r.get("reason") and r["verdict"] != "pass" else ""}</li>'
+        for r in sorted(rows, key=lambda r: order.get(r["verdict"], 4)))
+    return (f'<details class="where"><summary class="meta">on {len(rows)} endpoint{"s" * (len(rows) != 1)}'
+            f"</summary><ul>{items}</ul></details>")
+
+
+def _coverage(report: dict[str, Any]) -> str:
+    """The coverage table: every endpoint found, its kind, and each rule family's verdict there."""
+    coverage = report.get("coverage") or {}
+    families: list[str] = coverage.get("families") or []
+    endpoints: list[dict[str, Any]] = coverage.get("endpoints") or []
+    if not endpoints:
+        return ""
+    surface = report.get("surface") or {}
+    head = "".join(f'<th title="{_e(f)} rules">{_e(f.lower())}</th>' for f in families)
+    body = []
+    for row in endpoints:
+        cells = "".join(
+            f'<td class="cell v-{_e(v or "none")}" title="{_e(f)}: {_e(v or "not judged")}">'
+            f'{_e(v or "–")}</td>' for f, v in ((f, row["families"].get(f)) for f in families))
+        why = f'<div class="meta">{_e("; ".join(row.get("reasons") or []))}</div>' if row.get("reasons") else ""
+        body.append(f'<tr data-endpoint="{_e(row["endpoint"])}"><td class="mono">{_e(row["endpoint"])}{why}</td>'
+                    f'<td>{_e(row.get("kind_words") or row["kind"])}</td>{cells}</tr>')
+    uncovered = coverage.get("uncovered") or []
+    missing = (f'<p class="attention">Not covered ({len(uncovered)}): '
+               f'{_e(", ".join(uncovered))}</p>') if uncovered else ""
+    return (f'<section id="coverage"><h2>Coverage: {len(endpoints)} endpoints × rule families</h2>'
+            f'<p class="meta">Endpoints from {_e(surface.get("source", "the run"))}. A cell is the worst verdict '
+            f'of the family\'s rules on that endpoint; – where none of them judged it.</p>{missing}'
+            f'<div class="scroll"><table class="coverage"><thead><tr><th class="ep">Endpoint</th><th class="kind">'
+            f'Kind</th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div></section>')
 
 
 def _safety(report: dict[str, Any]) -> str:
@@ -263,6 +314,7 @@ def render_html(report: dict[str, Any]) -> str:
 {_safety(report)}
 </header>
 {_attention(rules)}
+{_coverage(report)}
 <nav id="filter" hidden aria-label="Filter rules by verdict"><span>Show:</span>{buttons}</nav>
 <table class="rules">
 <colgroup><col style="width:16%"><col style="width:36%"><col style="width:8%"><col></colgroup>

@@ -34,6 +34,9 @@ def build_report(run: RunResult) -> dict[str, Any]:
             "duration_ms": round(result.duration * 1000, 1),
             "requests": result.requests,
             "judged": result.judged,
+            # Where it judged: each endpoint of the surface, its exchanges and verdict there.
+            "endpoints": red.value(result.endpoints),
+            "evidence_shown": len(result.evidence),
             "evidence": [ex.to_dict(red) for ex in result.evidence],
             # {rule, reason, expires, status: applied|expired|unused} when a waiver names the rule.
             "waiver": red.value(result.waiver) if result.waiver else None,

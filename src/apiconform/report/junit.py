@@ -31,6 +31,9 @@ def _details(rule: dict[str, Any]) -> str:
              f"rule {rule['id']} ({rule['level']}): “{rule['clause']}”"]
     if isinstance(rule.get("judged"), int):
         lines.append(f"judged {rule['judged']} exchanges")
+    for row in rule.get("endpoints") or []:
+        lines.append(f"endpoint {row['endpoint']}: {row['verdict']} ({row['judged']} judged)"
+                     + (f": {row['reason']}" if row.get("reason") and row["verdict"] != "pass" else ""))
     if rule.get("assumption"):
         lines.append(f"assumption: {rule['assumption']}")
     for note in rule.get("notes") or []:

@@ -32,7 +32,13 @@ def _table(rules: list[dict[str, Any]], last: str, cell: Any) -> list[str]:
 
 
 def _judged(rule: dict[str, Any]) -> str:
-    return f" (judged {rule['judged']} exchanges)" if isinstance(rule.get("judged"), int) else ""
+    if not isinstance(rule.get("judged"), int):
+        return ""
+    rows = rule.get("endpoints") or []
+    bad = [r["endpoint"] for r in rows if r["verdict"] in ("fail", "error")]
+    where = f" on {len(rows)} endpoints" if rows else ""
+    at = f"; at {', '.join(f'`{md_text(e, 80)}`' for e in bad[:3])}" if bad else ""
+    return f" (judged {rule['judged']} exchanges{where}{at})"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -52,6 +58,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- seed: `{report['seed']}` (replay with `--seed {report['seed']}`)",
         f"- kit: {report['tool']['name']} {report['tool']['version']}, started {report['started_at']}",
     ]
+    surface = report.get("surface") or {}
+    if surface:
+        kinds = ", ".join(f"{n} {k}" for k, n in (surface.get("kinds") or {}).items() if n)
+        lines.append(f"- endpoints: {surface.get('endpoints', 0)} ({kinds}) from {md_text(surface.get('source', ''))}")
     if report.get("waivers_file"):
         lines.append(f"- waivers: `{md_text(report['waivers_file'])}`")
     lines.append("")
@@ -78,6 +88,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"### Skipped rules ({len(skipped)})")
         lines.append("")
         lines += _table(skipped, "reason", lambda r: md_text(r["reason"]))
+    coverage = report.get("coverage") or {}
+    if coverage.get("uncovered"):
+        lines.append(f"**Endpoints no rule judged** ({len(coverage['uncovered'])}): "
+                     + ", ".join(f"`{md_text(e, 80)}`" for e in coverage["uncovered"][:10]))
+        lines.append("")
     if not problems and not waived:
         lines.append("Every applicable rule passed." if verdict == "pass" else "")
         lines.append("")

@@ -1,0 +1,126 @@
+"""Where each rule judged: its endpoints, the run's coverage table, and evidence that settles.
+
+After the tests and the whole-run judgement, every rule knows the exchanges it judged, those
+that showed a violation and those that left it undecided (results.RuleResult). From them:
+
+- `endpoints` per rule (report.json): each endpoint of the deployment's surface the rule
+  judged, with how many exchanges and its verdict there (fail where a violation showed, error
+  where it could not be decided, skip where the data could not show the property);
+- `coverage` (report.json, report.html): every endpoint the kit found, its kind, and for each
+  rule family (the id's second part: LIST, AUTH, RATE, ...) the worst verdict of its rules there,
+  or `null` where no rule of the family judged it; endpoints no rule judged at all are listed
+  as uncovered, with why when the kit knows.
+
+`settle_evidence` enforces two principles in one place, for every rule alike:
+- a rule passes only after judging at least one exchange ("no evidence" is `error`);
+- a 404 to everything on an endpoint says the base URL or the path is wrong: a failure whose
+  evidence is only such answers is `error`, pointing at the base URL, never blamed on the target.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from apiconform.exchange import Exchange
+from apiconform.results import RuleResult
+from apiconform.surface import KIND_WORDS, Surface, describe
+
+_SEVERITY = {"fail": 3, "error": 2, "pass": 1, "skip": 0}
+# Rule ids whose second part is not the family a reader looks for.
+_FAMILY_ALIASES = {"NOT": "ERROR", "NO": "ERROR", "MALFORMED": "QUERY", "CONTENT": "REQUEST",
+                   "IDEMPOTENT": "REQUEST", "TIMESTAMPS": "RESPONSE", "GZIP": "RESPONSE"}
+MIN_UNREACHED = 2  # answers, all 404, that make an endpoint unreached (one could be a real 404)
+
+
+def family(rule_id: str) -> str:
+    part = rule_id.split("-")[1] if rule_id.count("-") >= 1 else rule_id
+    return _FAMILY_ALIASES.get(part, part)
+
+
+def _where(ex: Exchange, surface: Surface | None) -> str:
+    if surface is not None:
+        label = surface.label_of(ex.request.url)
+        if label:
+            return label
+    return urlsplit(ex.request.url).path
+
+
+def unreached_endpoints(exchanges: Iterable[Exchange], surface: Surface | None) -> set[str]:
+    """Endpoints where every answer to a GET was a 404 (at least MIN_UNREACHED of them)."""
+    statuses: dict[str, list[int]] = defaultdict(list)
+    for ex in exchanges:
+        if ex.response is not None and ex.request.method.upper() == "GET":
+            statuses[_where(ex, surface)].append(ex.response.status)
+    return {where for where, seen in statuses.items() if len(seen) >= MIN_UNREACHED and set(seen) == {404}}
+
+
+def settle_evidence(results: Sequence[RuleResult], exchanges: Sequence[Exchange], base_url: str,
+                    surface: Surface | None = None) -> None:
+    unreached = unreached_endpoints(exchanges, surface)
+    for result in results:
+        if result.verdict == "fail" and result.offending and unreached \
+                and all(_where(ex, surface) in unreached for ex in result.offending):
+            where = sorted({_where(ex, surface) for ex in result.offending})
+            result.verdict = "error"
+            result.reason = (f"every request to {', '.join(where[:3])} answered 404: the base URL ({base_url}) or "
+                             "the path is probably wrong (a gateway prefix belongs in --base-url); "
+                             "nothing there was judged")
+            result.inconclusive.extend(result.offending)
+            result.offending = []
+        if result.verdict == "pass" and result.judged == 0:
+            result.verdict = "error"
+            result.reason = "no exchange was judged for this rule: it has no evidence to pass on"
+
+
+def endpoint_rows(result: RuleResult, surface: Surface | None) -> list[dict[str, Any]]:
+    """Where the rule judged: one row per endpoint, with its verdict there."""
+    judged = Counter(_where(ex, surface) for ex in result.seen)
+    failed = {_where(ex, surface) for ex in result.offending}
+    undecided = {_where(ex, surface) for ex in result.inconclusive}
+    known = [e.label for e in surface.endpoints] if surface is not None else sorted(judged)
+    rows = []
+    for label in known:
+        outcome = result.endpoint_outcomes.get(label)
+        verdict, reason = (outcome.verdict, outcome.reason) if outcome is not None else ("", "")
+        if label in failed:
+            verdict = "fail"
+        elif verdict not in ("fail", "error") and label in undecided:
+            verdict = "error"
+        elif not verdict and judged.get(label):
+            verdict = "pass"
+        if verdict:
+            rows.append({"endpoint": label, "judged": judged.get(label, 0), "verdict": verdict,
+                         "reason": reason})
+    return rows
+
+
+def coverage_report(results: Sequence[RuleResult], surface: Surface | None) -> dict[str, Any]:
+    """report.json's `surface` and `coverage` (and every rule's `endpoints`, set here)."""
+    for result in results:
+        result.endpoints = endpoint_rows(result, surface)
+    if surface is None:
+        # The rules run needed nothing of the deployment's surface (a run narrowed by --rules).
+        return {"coverage": {"families": [], "endpoints": [], "uncovered": []}}
+    families = sorted({family(r.rule.id) for r in results})
+    table = []
+    for endpoint in surface.endpoints:
+        cells: dict[str, str | None] = dict.fromkeys(families)
+        reasons: list[str] = []
+        for result in results:
+            for row in result.endpoints:
+                if row["endpoint"] != endpoint.label:
+                    continue
+                fam = family(result.rule.id)
+                if cells[fam] is None or _SEVERITY[row["verdict"]] > _SEVERITY[str(cells[fam])]:
+                    cells[fam] = row["verdict"]
+                if row["verdict"] == "error" and row["reason"] and row["reason"] not in reasons:
+                    reasons.append(row["reason"])
+        table.append({"endpoint": endpoint.label, "kind": endpoint.kind, "kind_words": KIND_WORDS[endpoint.kind],
+                      "group": endpoint.group, "families": cells,
+                      "covered": any(v in ("pass", "fail") for v in cells.values()), "reasons": reasons[:3]})
+    return {"surface": describe(surface),
+            "coverage": {"families": families, "endpoints": table,
+                         "uncovered": [row["endpoint"] for row in table if not row["covered"]]}}
