@@ -106,3 +106,20 @@ def test_breaker_beyond_the_examples_fails_exactly_its_rule(breaker: str, monkey
     where = {row["endpoint"] for r in outcome.run.results if r.rule.id == rule for row in r.endpoints
              if row["verdict"] == "fail"}
     assert where and all(f"/{module}" in w for w in where), where
+
+
+def test_a_spent_budget_leaves_endpoints_uncovered_never_passed(
+        conformant: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    outcome = kit(conformant, monkeypatch, max_requests=150)
+    coverage = outcome.run.extra["coverage"]
+    assert outcome.exit_code == 3
+    # The endpoints some rule never reached are named, with why.
+    assert coverage["incomplete"], coverage
+    assert any("budget" in reason for row in coverage["incomplete"] for reason in row["reasons"]), coverage
+    for result in outcome.run.results:
+        for row in result.endpoints:
+            # A rule passes on an endpoint only where it judged something, and never overall
+            # while it could not be judged on one of them.
+            assert row["verdict"] != "pass" or row["judged"] > 0, (result.rule.id, row)
+            if row["verdict"] == "error":
+                assert result.verdict in ("error", "fail"), (result.rule.id, row)

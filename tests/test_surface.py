@@ -126,3 +126,15 @@ def test_a_failure_on_404s_only_is_an_error_pointing_at_the_base_url() -> None:
 def test_families() -> None:
     assert [family(r) for r in ("BGA-LIST-ENVELOPE", "BGA-NOT-FOUND", "BMR-REQUEST-ID-ECHO", "BMR-NO-5XX")] == [
         "LIST", "ERROR", "REQUEST", "ERROR"]
+
+
+def test_a_run_says_what_it_found_and_what_it_expects_to_send(capsys: pytest.CaptureFixture[str]) -> None:
+    from apiconform.runner import run
+    from apiconform.session import Options
+
+    outcome = run("booga", Options(write_reports=False, progress=True, rules=["BGA-LIST-ENVELOPE"]))
+    err = capsys.readouterr().err
+    line = next(line for line in err.splitlines() if "expecting about" in line)
+    assert line.startswith("4 endpoints (2 list, 1 single, 1 other) from the OpenAPI document served at"), line
+    assert "at the advertised" in line and "requests a minute" in line  # the mock advertises its limit
+    assert outcome.run.extra["surface"]["endpoints"] == 4

@@ -97,15 +97,19 @@ def endpoint_rows(result: RuleResult, surface: Surface | None) -> list[dict[str,
     return rows
 
 
-def coverage_report(results: Sequence[RuleResult], surface: Surface | None) -> dict[str, Any]:
-    """report.json's `surface` and `coverage` (and every rule's `endpoints`, set here)."""
+def coverage_report(results: Sequence[RuleResult], surface: Surface | None, stopped: str = "") -> dict[str, Any]:
+    """report.json's `surface` and `coverage` (and every rule's `endpoints`, set here).
+
+    `stopped` says why the run stopped sending early (the budget, an unhealthy target, a
+    signal): every endpoint a family of rules then never judged is listed as incomplete with it.
+    """
     for result in results:
         result.endpoints = endpoint_rows(result, surface)
     if surface is None:
         # The rules run needed nothing of the deployment's surface (a run narrowed by --rules).
-        return {"coverage": {"families": [], "endpoints": [], "uncovered": []}}
+        return {"coverage": {"families": [], "endpoints": [], "uncovered": [], "incomplete": []}}
     families = sorted({family(r.rule.id) for r in results})
-    table = []
+    table: list[dict[str, Any]] = []
     for endpoint in surface.endpoints:
         cells: dict[str, str | None] = dict.fromkeys(families)
         reasons: list[str] = []
@@ -118,9 +122,14 @@ def coverage_report(results: Sequence[RuleResult], surface: Surface | None) -> d
                     cells[fam] = row["verdict"]
                 if row["verdict"] == "error" and row["reason"] and row["reason"] not in reasons:
                     reasons.append(row["reason"])
+        if stopped and None in cells.values():
+            reasons.append(f"not every rule reached it: {stopped}")
         table.append({"endpoint": endpoint.label, "kind": endpoint.kind, "kind_words": KIND_WORDS[endpoint.kind],
                       "group": endpoint.group, "families": cells,
-                      "covered": any(v in ("pass", "fail") for v in cells.values()), "reasons": reasons[:3]})
+                      "covered": any(v in ("pass", "fail") for v in cells.values()), "reasons": reasons[-3:]})
     return {"surface": describe(surface),
             "coverage": {"families": families, "endpoints": table,
-                         "uncovered": [row["endpoint"] for row in table if not row["covered"]]}}
+                         # No rule judged these at all; on the next, some rule could not be judged.
+                         "uncovered": [row["endpoint"] for row in table if not row["covered"]],
+                         "incomplete": [{"endpoint": row["endpoint"], "reasons": row["reasons"]} for row in table
+                                        if row["reasons"]]}}

@@ -357,7 +357,10 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
                   lambda ex, client=context.client: client.same_origin(ex.request.url),  # type: ignore[misc]
                   context.target.settings, surface)
         settle_evidence(ordered, state.exchanges.get(name, []), context.client.base_url, surface)
-        run.extra.update(coverage_report(ordered, surface))
+        client = context.client
+        stopped = f"the request budget of {client.budget.limit} was spent" if client.budget.exhausted else \
+            (client.stopped or "")
+        run.extra.update(coverage_report(ordered, surface, stopped))
         # Run-level facts the suites found out (e.g. which way of sending the key was used).
         run.extra.update(context.cache.get("run:extra", {}))
         if state.interrupted:

@@ -16,6 +16,7 @@ import json
 import re
 import string
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,7 +46,7 @@ def lists(ctx: Context) -> list[Endpoint]:
     return further(ctx, "list")
 
 
-def on_lists(ctx: Context, judge: Any) -> None:
+def on_lists(ctx: Context, judge: Callable[[Context, BoogaProbes], str | None]) -> None:
     each_endpoint(ctx, lists(ctx), lambda e: judge(ctx, probes_for(ctx, e)))
 
 

@@ -11,6 +11,8 @@ ids, no 5xx) are judged on these endpoints' answers by the whole-run judgement t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from apiconform.breadth import each_endpoint
@@ -26,14 +28,15 @@ from apiconform.breadth_boomerang import (
 )
 from apiconform.checks.boomerang import error_code, parsed_body
 from apiconform.context import Context
+from apiconform.exchange import Exchange
 from apiconform.surface import Endpoint, Param
 
 # Past 64 bits: an integer a server must still refuse or clamp, never crash on.
 HUGE = str(2**64 + 1)
 
 
-def on(ctx: Context, endpoints: list[Endpoint], judge: object) -> None:
-    each_endpoint(ctx, endpoints, lambda e: judge(ctx, probes_for(ctx, e)))  # type: ignore[operator]
+def on(ctx: Context, endpoints: list[Endpoint], judge: Callable[[Context, BoomerangProbes], str | None]) -> None:
+    each_endpoint(ctx, endpoints, lambda e: judge(ctx, probes_for(ctx, e)))
 
 
 # -- the envelope its kind calls for ---------------------------------------------------------------
@@ -131,11 +134,11 @@ def test_every_endpoint_rejects_a_wrong_token(ctx: Context) -> None:
     on(ctx, further(ctx), judge)
 
 
-def rejected(ctx: Context, ex: object, how: str) -> None:
+def rejected(ctx: Context, ex: Exchange, how: str) -> None:
     """The page names no code: any 4xx rejects (in the error format, judged by its own rules);
     401 is recommended (DESIGN.md)."""
-    status = getattr(ex, "status", None) or 0
-    ctx.expect(400 <= status < 500, f"a request {how} must be rejected with a 4xx, got {status}", ex)  # type: ignore[arg-type]
+    status = ex.status or 0
+    ctx.expect(400 <= status < 500, f"a request {how} must be rejected with a 4xx, got {status}", ex)
     if status != 401:
         ctx.note(f"a request {how} was rejected with {status}; 401 is recommended")
 
@@ -259,7 +262,7 @@ def test_every_endpoint_answers_identical_gets_identically(ctx: Context) -> None
 
 
 # -- error bodies on every endpoint ---------------------------------------------------------------
-def error_probes(ctx: Context, p: BoomerangProbes) -> list[object]:
+def error_probes(ctx: Context, p: BoomerangProbes) -> list[Exchange]:
     """The endpoint's own errors: no token, and for a single resource an id that does not exist."""
     p.served()
     probes = [p.send("no-token", "no Authorization header", auth=None, params=p.query())]
@@ -275,7 +278,7 @@ def error_probes(ctx: Context, p: BoomerangProbes) -> list[object]:
 def test_every_endpoints_errors_carry_the_standard_fields(ctx: Context) -> None:
     def judge(ctx: Context, p: BoomerangProbes) -> None:
         for ex in error_probes(ctx, p):
-            ctx.check(ex)  # type: ignore[arg-type]
+            ctx.check(ex)
     on(ctx, further(ctx), judge)
 
 
@@ -283,5 +286,5 @@ def test_every_endpoints_errors_carry_the_standard_fields(ctx: Context) -> None:
 def test_every_endpoints_errors_carry_their_status(ctx: Context) -> None:
     def judge(ctx: Context, p: BoomerangProbes) -> None:
         for ex in error_probes(ctx, p):
-            ctx.check(ex)  # type: ignore[arg-type]
+            ctx.check(ex)
     on(ctx, further(ctx), judge)

@@ -223,6 +223,10 @@ def _coverage(report: dict[str, Any]) -> str:
     uncovered = coverage.get("uncovered") or []
     missing = (f'<p class="attention">Not covered ({len(uncovered)}): '
                f'{_e(", ".join(uncovered))}</p>') if uncovered else ""
+    partial = coverage.get("incomplete") or []
+    if partial:
+        missing += (f'<p class="attention">Not every rule could be judged on {len(partial)} endpoint'
+                    f'{"s" * (len(partial) != 1)}: {_e(", ".join(p["endpoint"] for p in partial))}</p>')
     return (f'<section id="coverage"><h2>Coverage: {len(endpoints)} endpoints × rule families</h2>'
             f'<p class="meta">Endpoints from {_e(surface.get("source", "the run"))}. A cell is the worst verdict '
             f'of the family\'s rules on that endpoint; – where none of them judged it.</p>{missing}'

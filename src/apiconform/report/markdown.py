@@ -93,6 +93,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"**Endpoints no rule judged** ({len(coverage['uncovered'])}): "
                      + ", ".join(f"`{md_text(e, 80)}`" for e in coverage["uncovered"][:10]))
         lines.append("")
+    if coverage.get("incomplete"):
+        lines.append(f"**Endpoints where some rule could not be judged** ({len(coverage['incomplete'])}): "
+                     + ", ".join(f"`{md_text(e['endpoint'], 80)}`" for e in coverage["incomplete"][:10]))
+        lines.append("")
     if not problems and not waived:
         lines.append("Every applicable rule passed." if verdict == "pass" else "")
         lines.append("")
