@@ -169,3 +169,14 @@ def test_a_base_url_with_a_gateway_prefix(base: str) -> None:
     assert with_verdict(wrong, "fail") == {}
     assert wrong.exit_code == 3
     assert any("base URL" in reason for reason in with_verdict(wrong, "error").values())
+
+
+def test_a_small_account_cannot_pass_the_limit_cap() -> None:
+    # 80 files: a server honouring limit=1000 answers exactly like DRF clamping to 100, so the cap
+    # is not observable: error, naming the data, never pass (and never fail).
+    with served(MODULE, "--files", "80") as url:
+        outcome = kit(url)
+    found = verdicts(outcome)
+    assert found["BGA-LIST-LIMIT-INVALID"][0] == "error", found["BGA-LIST-LIMIT-INVALID"]
+    assert "more than 100" in found["BGA-LIST-LIMIT-INVALID"][1]
+    assert with_verdict(outcome, "fail") == {}

@@ -64,9 +64,14 @@ def test_validation_errors_map_fields_to_messages(ctx: Context) -> None:
                 rejected.append(("name", ex))
     if not rejected:
         answered = ", ".join(f"{ex.request.url.partition('?')[2]} -> {ex.status}" for _, ex in probes)
-        raise Incomplete(f"no request was answered 400, so no validation error could be examined ({answered}"
-                         f"{'' if ctx.has('writes') else '; writes are not allowed'}): pass --allow-writes "
-                         "(an invalid POST is a 400) or declare a validated filter", probes[0][1])
+        if not ctx.has("writes"):
+            # "For validation errors (400), …" is conditional: a deployment that falls back on
+            # every bad parameter (DRF's LimitOffsetPagination does) never gives a read-only 400.
+            # Every read-only way was tried: skip, naming what would exercise it (DESIGN.md).
+            pytest.skip(f"no read-only request was answered 400 ({answered}): the clause applies to 400s; "
+                        "--allow-writes exercises it (an invalid POST is a 400), or declare a validated filter")
+        raise Incomplete(f"no request was answered 400, not even an invalid POST ({answered}): no validation error "
+                         "could be examined", probes[0][1])
     for field, ex in rejected:
         problems, remarks = validation_violations(ex, (field,))
         for remark in remarks:

@@ -119,11 +119,19 @@ def files_have_documented_fields(ex: Exchange) -> Iterator[str]:
 
 
 # -- response format -------------------------------------------------------------------------
+def asks_for_an_archive(ex: Exchange) -> bool:
+    """A request the document itself answers with a ZIP archive: "Add &download=zip to receive a
+    ZIP archive" (the SDK endpoint)."""
+    return query_of(ex.request.url).get("download", "").strip().lower() == "zip"
+
+
 def _has_body_to_judge(ex: Exchange) -> bool:
-    return ex.response is not None and ex.response.status != 204 and ex.request.method.upper() != "HEAD"
+    return (ex.response is not None and ex.response.status != 204 and ex.request.method.upper() != "HEAD"
+            and not (asks_for_an_archive(ex) and 200 <= ex.response.status < 300))
 
 
-@check("BGA-RESPONSE-JSON", applies=_has_body_to_judge, scope="every response with a body (204 and HEAD aside)")
+@check("BGA-RESPONSE-JSON", applies=_has_body_to_judge,
+       scope="every response with a body (204, HEAD and a 2xx to download=zip aside)")
 def body_is_json(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     media = ex.response.media_type
@@ -255,7 +263,8 @@ def error_format_violations(ex: Exchange) -> list[str]:
 
 
 def _client_error(ex: Exchange) -> bool:
-    return ex.response is not None and 400 <= ex.response.status < 500 and ex.request.method.upper() != "HEAD"
+    """Every error status of the document's table, 5xx included (DESIGN.md); never a HEAD."""
+    return ex.response is not None and ex.response.status >= 400 and ex.request.method.upper() != "HEAD"
 
 
 def is_field_map(body: Any) -> bool:
@@ -279,7 +288,7 @@ def is_field_map(body: Any) -> bool:
     return True
 
 
-@check("BGA-ERROR-FORMAT", applies=_client_error, scope="every 4xx")
+@check("BGA-ERROR-FORMAT", applies=_client_error, scope="every 4xx and 5xx")
 def error_has_detail_and_code(ex: Exchange) -> Iterator[str]:
     # Every 4xx is a structured error body: {detail, code}, or for a 400 the field map. A body
     # that is not JSON at all is BGA-RESPONSE-JSON's to report, not this rule's.

@@ -35,8 +35,12 @@ def is_success_get(ex: Exchange) -> bool:
 
 
 def is_error_response(ex: Exchange) -> bool:
-    """A 4xx/5xx answer to anything but HEAD (a HEAD answer has no body by definition)."""
-    return ex.response is not None and ex.response.status >= 400 and ex.request.method.upper() != "HEAD"
+    """A non-2xx answer to anything but HEAD (a HEAD answer has no body by definition): "All
+    non-2xx responses" takes in 3xx too, but not 304, which has no body by HTTP (DESIGN.md)."""
+    if ex.response is None or ex.request.method.upper() == "HEAD":
+        return False
+    status = ex.response.status
+    return status >= 300 and status != 304
 
 
 def parsed_body(ex: Exchange) -> Any:
@@ -125,7 +129,7 @@ def _said(err: Any) -> str:
 
 
 # -- error bodies ----------------------------------------------------------------------------
-@check("BMR-ERROR-FIELDS", applies=is_error_response, scope="every 4xx and 5xx")
+@check("BMR-ERROR-FIELDS", applies=is_error_response, scope="every 3xx (not 304), 4xx and 5xx")
 def error_body_has_standard_fields(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     if (limited := unjudged(ex)) is not None:
@@ -146,7 +150,7 @@ def error_body_has_standard_fields(ex: Exchange) -> Iterator[str]:
     yield from schema_violations(body, "error.json", f"{ex.response.status} error body")
 
 
-@check("BMR-ERROR-HTTP-STATUS", applies=is_error_response, scope="every 4xx and 5xx")
+@check("BMR-ERROR-HTTP-STATUS", applies=is_error_response, scope="every 3xx (not 304), 4xx and 5xx")
 def error_http_status_matches(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     if (limited := unjudged(ex)) is not None:

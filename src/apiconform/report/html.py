@@ -9,7 +9,6 @@ row shows; with JS a verdict filter appears. Long URLs, headers and bodies wrap,
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections import defaultdict
 from html import escape
@@ -118,12 +117,48 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def reindent(text: str) -> str:
+    """JSON-looking text laid out two spaces a level, even when it does not parse (cut short at
+    the report's body cap, say): a line per member, strings left as they are."""
+    out: list[str] = []
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            out.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+            out.append(char)
+        elif char in "{[":
+            depth = min(depth + 1, 40)
+            out.append(char + "\n" + "  " * depth)
+        elif char in "}]":
+            depth = max(depth - 1, 0)
+            out.append("\n" + "  " * depth + char)
+        elif char == ",":
+            out.append(",\n" + "  " * depth)
+        elif char == ":":
+            out.append(": ")
+        elif not char.isspace():
+            out.append(char)
+    return "".join(out)
+
+
 def _body(text: str | None) -> str:
     if not text:
         return ""
     # Pretty-print JSON so an auditor can read it; anything else as it came (already redacted).
-    with contextlib.suppress(ValueError, RecursionError):  # a body nested too deep is shown as it came
+    try:
         text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):  # a body nested too deep, or cut at report.json's cap
+        if text.lstrip().startswith(("{", "[")):
+            text = reindent(text)
     if len(text) > HTML_BODY_CHARS:
         text = text[:HTML_BODY_CHARS] + f"\n… [{len(text) - HTML_BODY_CHARS} more characters in report.json]"
     return text
