@@ -204,3 +204,37 @@ def test_a_json_body_cut_at_the_reports_cap_is_still_laid_out_in_the_html() -> N
     shown = _body(cut)
     assert shown.splitlines()[:3] == ['{', '  "count": 237,', '  "results": [']
     assert '"name": "a, b \\" c"' in shown  # commas and quotes inside strings are left alone
+
+
+def test_a_missing_token_rejected_with_403_is_a_rejection() -> None:
+    # The Boomerang page names no status for a missing token: any 4xx in the error format
+    # rejects it; 401 is recommended, a note.
+    def forbids(scope: dict[str, Any], _: bytes, answer: Answer) -> Answer:
+        status, headers, body = answer
+        if status == 401:
+            error = json.loads(body)
+            error.update(code="FORBIDDEN", http_status=403)
+            return 403, headers, json.dumps(error).encode()
+        return answer
+
+    outcome = embedded("boomerang", Rewrite(mocks.create_app("boomerang"), forbids), "BMR-AUTH-MISSING",
+                       "BMR-AUTH-INVALID")
+    for rule in ("BMR-AUTH-MISSING", "BMR-AUTH-INVALID"):
+        result = next(r for r in outcome.run.results if r.rule.id == rule)
+        assert result.verdict == "pass", (rule, result.reason)
+        assert any("401 is recommended" in note for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize("value", ["0", str(2**64 + 1)])
+def test_pages_below_1_and_past_64_bits_are_sent(value: str) -> None:
+    # A deployment whose page parser crashes below 1 or past 64 bits fails BMR-NO-5XX.
+    def crashes(scope: dict[str, Any], _: bytes, answer: Answer) -> Answer:
+        if query(scope).get("page") == value:
+            error = {"status": "error", "code": "INTERNAL", "http_status": 500, "timestamp": 1763205835591,
+                     "trace_id": "00000000-0000-4000-8000-000000000000", "details": {}}
+            return 500, [(b"content-type", b"application/json; charset=utf-8")], json.dumps(error).encode()
+        return answer
+
+    outcome = embedded("boomerang", Rewrite(mocks.create_app("boomerang"), crashes), "BMR-NO-5XX")
+    state, reason = verdict(outcome, "BMR-NO-5XX")
+    assert state == "fail" and "500" in reason, (state, reason)
