@@ -320,27 +320,26 @@ def callable_endpoints(ctx: Context) -> list[Endpoint]:
     return every_endpoint_but_the_list(ctx)
 
 
-@pytest.mark.rule("BGA-AUTH-BEARER")
-def test_bearer_is_accepted_everywhere(ctx: Context) -> None:
+def accepted_everywhere(ctx: Context, style: str, header: str) -> None:
+    """The key sent the `style` way is accepted on every endpoint (the plain GET is the probe
+    when the run already sends it that way)."""
     def judge(endpoint: Endpoint) -> None:
         p = probes_for(ctx, endpoint)
-        ex = p.default() if ctx.auth_style == "bearer" else \
-            p.send("bearer", "Authorization: Bearer", auth_style="bearer", params=p.query())
+        p.default()  # reached at all (a 404 says the path is wrong)
+        ex = p.default() if ctx.auth_style == style else p.send(style, header, auth_style=style, params=p.query())
         ctx.expect(ex.status is not None and 200 <= ex.status < 300,
-                   f"a valid key in Authorization: Bearer must be accepted, got {ex.status}", ex)
+                   f"a valid key in {header} must be accepted, got {ex.status}", ex)
     each_endpoint(ctx, callable_endpoints(ctx), judge)
+
+
+@pytest.mark.rule("BGA-AUTH-BEARER")
+def test_bearer_is_accepted_everywhere(ctx: Context) -> None:
+    accepted_everywhere(ctx, "bearer", "Authorization: Bearer")
 
 
 @pytest.mark.rule("BGA-AUTH-API-KEY")
 def test_x_api_key_is_accepted_everywhere(ctx: Context) -> None:
-    def judge(endpoint: Endpoint) -> None:
-        p = probes_for(ctx, endpoint)
-        p.default()  # reached at all (a 404 says the path is wrong)
-        ex = p.default() if ctx.auth_style == "api-key" else \
-            p.send("api-key", "X-API-Key", auth_style="api-key", params=p.query())
-        ctx.expect(ex.status is not None and 200 <= ex.status < 300,
-                   f"a valid key in X-API-Key must be accepted, got {ex.status}", ex)
-    each_endpoint(ctx, callable_endpoints(ctx), judge)
+    accepted_everywhere(ctx, "api-key", "X-API-Key")
 
 
 @pytest.mark.rule("BGA-AUTH-MISSING")

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from apiconform.checks.boomerang import error_code, limit_violations, parsed_body
+from apiconform.breadth_boomerang import items_and_meta
+from apiconform.checks.boomerang import error_code, limit_violations
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
@@ -29,16 +30,6 @@ TRAVERSAL_PAGES = 3  # a collection that fits one page of START_LIMIT is walked 
 
 def page_of(ctx: Context, **query: Any) -> Exchange:
     return ctx.get(ctx.target.path("resources"), params=ctx.params(**query), note=f"page {query}")
-
-
-def items_and_meta(ctx: Context, ex: Exchange) -> tuple[list[Any], dict[str, Any]]:
-    """The page's items and pagination object; Incomplete when the envelope itself is broken."""
-    body = parsed_body(ex)
-    if not (isinstance(body, dict) and isinstance(body.get("items"), list)
-            and isinstance(body.get("pagination"), dict)):
-        raise Incomplete(f"a {ex.status} page has no items array and pagination object "
-                         "(see BMR-ENVELOPE-PAGINATED): cannot check pagination", ex)
-    return body["items"], body["pagination"]
 
 
 def max_limit(ctx: Context) -> int:
@@ -67,7 +58,7 @@ def test_page_never_exceeds_limit(ctx: Context, limit: int) -> None:
         ctx.expect(status == 400 and code == "VALIDATION_FAILED", f"limit={limit} (out of range) must be "
                    f"clamped or rejected with 400 VALIDATION_FAILED, got {status} code {code!r}", ex)
         return
-    _, meta = items_and_meta(ctx, ex)
+    _, meta = items_and_meta(ex)
     problems = limit_violations(ex, ctx.target["params"]["limit"], cap)
     ctx.expect(not problems, "; ".join(problems), ex)
     said = meta.get(ctx.target["pagination"]["limit"])
@@ -78,7 +69,7 @@ def test_page_never_exceeds_limit(ctx: Context, limit: int) -> None:
 @pytest.mark.rule("BMR-PAGINATION-LIMIT")
 def test_default_page_within_cap(ctx: Context) -> None:
     ex = page_of(ctx)
-    items, _ = items_and_meta(ctx, ex)
+    items, _ = items_and_meta(ex)
     default = int(ctx.target["pagination"]["default_limit"])
     ctx.expect(len(items) <= max_limit(ctx), f"a page without limit holds {len(items)} items, "
                f"more than {max_limit(ctx)}", ex)
@@ -99,7 +90,7 @@ def test_full_traversal_is_consistent(ctx: Context) -> None:
     names = ctx.target["pagination"]
     limit = START_LIMIT
     first = page_of(ctx, page=1, limit=limit)
-    _, meta = items_and_meta(ctx, first)
+    _, meta = items_and_meta(first)
     total = meta.get(names["total_items"])
     if isinstance(total, int) and not isinstance(total, bool):
         if total < 2:
@@ -114,7 +105,7 @@ def test_full_traversal_is_consistent(ctx: Context) -> None:
     seen: dict[str, int] = {}
     page, ex, partial = 1, first, False
     while True:
-        items, meta = items_and_meta(ctx, ex)
+        items, meta = items_and_meta(ex)
         fields: dict[str, Any] = {k: meta.get(names[k])
                                   for k in ("page", "limit", "total_items", "total_pages", "has_more")}
         absent = [names[k] for k, v in fields.items() if v is None]
