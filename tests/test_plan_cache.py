@@ -7,13 +7,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from apiconform import plan_cache
+from apiconform import plan_cache, yamlfile
+from apiconform.locations import fixtures_dir
 from apiconform.runner import run
 from apiconform.session import Options, open_profile
-from apiconform.sweep import PlannedRequest, plan
+from apiconform.sweep import PlannedRequest, _usable, plan
 
 
 @pytest.fixture
@@ -51,6 +53,55 @@ def test_another_seed_or_size_is_another_entry(cache_dir: Path) -> None:
     assert plan_cache.load(document, 10, 2) is None
     assert plan_cache.load(document, 11, 1) is None
     assert plan_cache.load({**document, "x": 1}, 10, 1) is None
+
+
+# What someone's own schemathesis setup may say: each changes what schemathesis draws when it
+# loads the file (another codec: another plan; every GET switched off: no plan at all).
+SCHEMATHESIS_TOMLS = {
+    "ascii": '[generation]\ncodec = "ascii"\nallow-x00 = false\n',
+    "no-get": '[[operations]]\ninclude-method = "GET"\nenabled = false\n',
+}
+
+
+def checkout(folder: Path, schemathesis_toml: str | None = None) -> Path:
+    """A working folder, as a git checkout's root (where schemathesis stops looking upward)."""
+    (folder / ".git").mkdir(parents=True)
+    if schemathesis_toml is not None:
+        (folder / "schemathesis.toml").write_text(schemathesis_toml, encoding="utf-8")
+    return folder
+
+
+def test_a_schemathesis_toml_in_the_working_folder_changes_no_plan(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verdict cannot depend on where the run starts: every plan, drawn fresh or read back from
+    the cache, is the plan drawn in a folder without any schemathesis.toml."""
+    monkeypatch.setenv("APICONFORM_CACHE_DIR", "off")
+    monkeypatch.setattr(plan_cache, "_MEMORY", {})
+    monkeypatch.chdir(checkout(tmp_path / "plain"))
+    baseline = boomerang_plan()
+    assert baseline
+    folders = {name: checkout(tmp_path / name, text) for name, text in SCHEMATHESIS_TOMLS.items()}
+    for name, folder in folders.items():  # fresh draws
+        monkeypatch.chdir(folder)
+        plan_cache._MEMORY.clear()  # kept in memory even with the cache off
+        assert boomerang_plan() == baseline, name
+        plan_cache._MEMORY.clear()
+        assert _usable(fixture_document_of("booga")), name  # nor whether a document is usable
+    # Drawn and cached in one folder, read back in another: still the plan of a fresh draw.
+    monkeypatch.setenv("APICONFORM_CACHE_DIR", str(tmp_path / "cache"))
+    first, second = folders.values()
+    monkeypatch.chdir(first)
+    plan_cache._MEMORY.clear()
+    assert boomerang_plan() == baseline
+    assert list((tmp_path / "cache" / "plans").glob("*.json"))
+    plan_cache._MEMORY.clear()  # a new process
+    monkeypatch.chdir(second)
+    assert boomerang_plan() == baseline
+
+
+def fixture_document_of(profile: str) -> dict[str, Any]:
+    document: dict[str, Any] = yamlfile.safe_load((fixtures_dir(profile) / "openapi.yaml").read_text("utf-8"))
+    return document
 
 
 def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -44,7 +44,6 @@ def test_budget_from_the_target_file_and_a_failure_outranks_incomplete(tmp_path:
     assert outcome.exit_code == 1  # the broken rule failed before the budget ran out
 
 
-@pytest.mark.skipif("booga" not in PROFILES, reason="the Booga suite is not in this checkout yet")
 def test_full_booga_run_against_sixty_a_minute_never_sees_a_429(capsys: pytest.CaptureFixture[str]) -> None:
     clock = FakeClock()
     limits = {label: (60, 3600) for label in ("primary", "b", "scoped", "anonymous")}

@@ -6,6 +6,12 @@ target with the same seed on every push, so the plan is drawn once and read back
 and schemathesis (about a second to import) is not loaded at all. Every input is part of the
 key, so a cached plan is exactly the plan a fresh draw would give: verdicts cannot change.
 
+The working folder is not an input: schemathesis, left to itself, loads the first
+`schemathesis.toml` in the folder a run starts in or above it, and such a file (someone's own
+schemathesis setup, a stray one in a CI checkout) can switch operations off, fix parameter
+values, change the codec: another plan from the same target, seed and kit. Plans are drawn
+under schemathesis's defaults instead (schemathesis_config()), wherever the run starts.
+
 Where: `$APICONFORM_CACHE_DIR`, else `$XDG_CACHE_HOME/apiconform`, else `~/.cache/apiconform`.
 `APICONFORM_CACHE_DIR=off` disables it. A cache that cannot be read or written is ignored.
 
@@ -78,12 +84,23 @@ def write_entry(folder: str, name: str, data: bytes) -> None:
         pass
 
 
+def schemathesis_config() -> Any:
+    """The schemathesis configuration every plan is drawn under, and every document found
+    usable or not: schemathesis's defaults, never a `schemathesis.toml` it would discover from
+    the working folder (see above). Fixed, so it is in the key through this file's source and
+    schemathesis's version."""
+    from schemathesis.config import SchemathesisConfig
+
+    return SchemathesisConfig()
+
+
 @cache
 def _code_and_versions() -> str:
-    """What else a plan depends on: the generating code and the libraries that draw it."""
-    sweep_source = (Path(__file__).parent / "sweep.py").read_bytes()
-    return f"{hashlib.sha256(sweep_source).hexdigest()};" + package_versions(
-        "schemathesis", "hypothesis", "hypothesis-jsonschema")
+    """What else a plan depends on: the generating code (the sweep, and the configuration it is
+    drawn under, here) and the libraries that draw it."""
+    here = Path(__file__).parent
+    code = hashlib.sha256(b"".join((here / name).read_bytes() for name in ("sweep.py", "plan_cache.py")))
+    return f"{code.hexdigest()};" + package_versions("schemathesis", "hypothesis", "hypothesis-jsonschema")
 
 
 def _key(kind: str, document: Any, *args: Any) -> str:

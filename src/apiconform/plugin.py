@@ -266,6 +266,52 @@ def _reason(exc: BaseException, verdict: str) -> str:
     return REDACTOR.text(text)
 
 
+_FAILING_EXAMPLE = ("Failing test case: ", "Failing explicit example: ")
+_HINT_LIMIT = 200
+
+
+def _replay_hint(note: str) -> str | None:
+    """The arguments of the example hypothesis reports as failing, as the rule's note.
+
+    Hypothesis attaches its report to the exception as notes: the failing call
+    (`Failing explicit example: test_x(ctx=<Context ...>, limit=1)`, one argument a line), a
+    count of other failing examples, explanations. None of that is the rule's own words; only
+    the arguments are worth keeping, as a replay hint: `test_x fails with limit=1` (no `ctx`).
+    Anything else, or a call it cannot read, gives None.
+    """
+    prefix = next((p for p in _FAILING_EXAMPLE if note.startswith(p)), None)
+    if prefix is None:
+        return None
+    call = note.removeprefix(prefix)
+    name, _, rest = call.partition("(\n")  # hypothesis prints the call split, one argument a line
+    body = rest.rstrip()
+    if not name.isidentifier() or not body.endswith(")"):
+        return None
+    args: list[list[str]] = []
+    for line in body.removesuffix(")").splitlines():
+        outer = line.startswith("    ") and not line.startswith("     ")
+        if outer and line.lstrip().startswith("#"):  # hypothesis's comment on the example
+            continue
+        if outer and line.strip().partition("=")[0].isidentifier():  # an argument starts
+            args.append([line.strip()])
+        elif args and line.strip():
+            args[-1].append(line.strip())  # its value, printed over several lines
+        elif line.strip():
+            return None
+    shown = []
+    for parts in args:
+        text = " ".join(parts).removesuffix("  # or any other generated value").removesuffix(",")
+        key, eq, _value = text.partition("=")
+        if not eq or not key.isidentifier():
+            return None
+        if key != "ctx":
+            shown.append(text)
+    if not shown:
+        return None
+    hint = REDACTOR.text(f"{name} fails with " + ", ".join(shown))  # redacted before it is cut
+    return hint if len(hint) <= _HINT_LIMIT else hint[:_HINT_LIMIT - 1] + "…"
+
+
 def _evidence(exc: BaseException | None, current: list[Exchange], verdict: str) -> list[Exchange]:
     if exc is not None:
         exc = _first_violation(exc)
@@ -312,8 +358,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if note not in result.notes:
             result.notes.append(REDACTOR.text(note))
     if exc is not None:
+        # An exception's notes are the test library's (hypothesis's report of the failing
+        # example, "use Verbosity.verbose to view"): not evidence. Only the failing example's
+        # arguments are kept, as a replay hint.
         for note in getattr(_first_violation(exc), "__notes__", []) or []:
-            result.notes.append(REDACTOR.text(str(note)))
+            hint = _replay_hint(str(note))
+            if hint is not None and hint not in result.notes:
+                result.notes.append(hint)
     result.duration += call.duration
     result.requests += len(context.client.recorder.current)
     # Judged: what the test sent and what it read from shared probes (ctx.use); of the generated

@@ -167,7 +167,7 @@ def plan(ctx: Context) -> list[PlannedRequest]:
         if known is not None:
             planned = [PlannedRequest.from_dict(row) for row in known]
         else:
-            schema = _schemathesis().openapi.from_dict(document)
+            schema = _schemathesis().openapi.from_dict(document, config=plan_cache.schemathesis_config())
             planned = _outside_any_test(lambda: generate(schema, limit, ctx.seed))
             plan_cache.store(document, limit, ctx.seed, [row.as_dict() for row in planned])
     return [dataclasses.replace(row, path=prefix + row.path) for row in planned] if prefix else planned
@@ -260,7 +260,8 @@ def _usable(document: dict[str, Any]) -> bool:
     if isinstance(known, bool):
         return known
     try:
-        usable = any(True for _ in _operations(_schemathesis().openapi.from_dict(document)))
+        schema = _schemathesis().openapi.from_dict(document, config=plan_cache.schemathesis_config())
+        usable = any(True for _ in _operations(schema))
     except Exception:  # schemathesis' loaders raise many types on a malformed document
         usable = False
     plan_cache.put("usable", document, value=usable)
