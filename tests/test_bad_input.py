@@ -164,6 +164,40 @@ def test_rule_ids_of_another_profile_are_refused(capsys: pytest.CaptureFixture[s
     assert not (tmp_path / "r").exists()  # refused before the report folder was made
 
 
+@pytest.mark.parametrize("given", ["", " , ", ","])
+def test_an_empty_rules_list_is_refused_not_read_as_every_rule(given: str, capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+    """An empty `$RULES` in CI (`--rules "$RULES"`) must not quietly run everything."""
+    line = refused(["run", "booga", "--report-dir", str(tmp_path / "r"), "--rules", given], capsys)
+    assert line == f"apiconform: --rules: no rule id in {given!r} (leave --rules out to run every rule)"
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_empty_rule_id_is_refused_through_options() -> None:
+    outcome = run("boomerang", Options(rules=[""], write_reports=False))
+    assert outcome.exit_code == 2 and outcome.message.startswith("--rules: an empty rule id")
+
+
+# -- --mutant --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("given", "hint"), [("NOPE", ""), ("bga-list-limit", "did you mean BGA-LIST-LIMIT? ")])
+def test_an_unknown_mutant_is_one_line(given: str, hint: str, capsys: pytest.CaptureFixture[str],
+                                       tmp_path: Path) -> None:
+    """Refused before pytest starts: not pytest's ERROR line plus "the suite did not run"."""
+    line = refused(["run", "booga", "--report-dir", str(tmp_path / "r"), "--mutant", given], capsys)
+    assert line == f"apiconform: --mutant: unknown mutant {given!r} for booga ({hint}see `apiconform mutants booga`)"
+    assert not (tmp_path / "r").exists()
+
+
+# -- --target --------------------------------------------------------------------------------
+
+def test_a_target_that_is_a_folder_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = refused(["run", "booga", "--no-reports", "--target", str(tmp_path)], capsys)
+    assert line == f"apiconform: target file {tmp_path} is a folder, not a file"
+    line = refused(["audit", str(tmp_path)], capsys)
+    assert line == f"apiconform: fleet file {tmp_path} is a folder, not a file"
+
+
 # -- ranges ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("argv", "flag"), [

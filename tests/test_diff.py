@@ -94,3 +94,40 @@ def test_real_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["diff", ok, mutant]) == 1
     out = capsys.readouterr().out
     assert "BMR-ERROR-FIELDS" in out and "mutant differs: None -> BMR-ERROR-FIELDS" in out
+
+
+def test_a_rule_that_disappeared_is_a_regression_unless_allowed() -> None:
+    """A diff against a run narrowed with --rules (or of another profile) lost rules: it no longer
+    shows they hold, so it is no "no regression"."""
+    old = report(A="pass", B="pass", C="fail")
+    narrowed = report(A="pass")
+    d = diff_reports(old, narrowed)
+    assert [c.id for c in d.disappeared] == ["B", "C"] and d.regressed == []
+    assert d.regression and d.exit_code == 1
+    text = render_text(d)
+    assert "DISAPPEARED (2): a regression (--allow-missing if expected)" in text
+    assert text.splitlines()[-1] == "REGRESSION"
+    assert render_markdown(d).startswith("## apiconform diff: ❌ regression")
+    allowed = diff_reports(old, narrowed, allow_missing=True)
+    assert not allowed.regression and allowed.exit_code == 0
+    assert "DISAPPEARED (2): allowed by --allow-missing" in render_text(allowed)
+    assert render_text(allowed).splitlines()[-1] == "no regression"
+    # A rule that appeared is listed, and is no regression.
+    grown = diff_reports(narrowed, old)
+    assert [c.id for c in grown.appeared] == ["B", "C"] and grown.exit_code == 0
+
+
+def test_cli_allow_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = write(tmp_path, "old.json", report(A="pass", B="pass"))
+    booga = report(**{"BGA-X": "pass"})
+    booga["profile"] = "booga"
+    other = write(tmp_path, "other.json", booga)
+    assert main(["diff", old, other]) == 1  # two profiles' reports: every rule of OLD disappeared
+    out = capsys.readouterr().out
+    assert "profile differs: boomerang -> booga" in out and "REGRESSION" in out
+    assert main(["diff", old, other, "--allow-missing", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["regression"] is False and data["allow_missing"] is True
+    assert [c["id"] for c in data["disappeared"]] == ["A", "B"] and [c["id"] for c in data["appeared"]] == ["BGA-X"]
+    assert main(["diff", old, other, "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["regression"] is True

@@ -83,8 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="targets run at once, at least 1 (default: one per target, at most 32)")
 
     merge = sub.add_parser("merge", help="fleet artifacts from report.json files made elsewhere (a CI matrix)")
-    merge.add_argument("reports", nargs="+", metavar="REPORT.json")
+    merge.add_argument("reports", nargs="*", metavar="REPORT.json")
     merge.add_argument("--report-dir", metavar="DIR", required=True, help="where the fleet artifacts go")
+    expected = merge.add_mutually_exclusive_group()
+    expected.add_argument("--fleet", dest="fleet_file", metavar="FLEET.toml",
+                          help="the fleet file of the targets there should be: one without a report is incomplete")
+    expected.add_argument("--expect", metavar="NAMES",
+                          help="comma-separated names (NAME or NAME:PROFILE) of the targets there should be: "
+                               "one without a report is incomplete")
 
     serve = sub.add_parser("serve", help="serve a reference mock over HTTP")
     serve.add_argument("profile", choices=PROFILES)
@@ -103,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD.json")
     diff.add_argument("new", metavar="NEW.json")
     diff.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    diff.add_argument("--allow-missing", action="store_true",
+                      help="a rule of OLD that NEW lacks is no regression (NEW ran with --rules, or another profile)")
     return parser
 
 
@@ -118,6 +126,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from apiconform.runner import main_run
         from apiconform.session import Options
 
+        rules = [r.strip() for r in (args.rules or "").split(",") if r.strip()]
+        if args.rules is not None and not rules:  # an empty $RULES must not quietly run every rule
+            raise ConfigError(f"--rules: no rule id in {args.rules!r} (leave --rules out to run every rule)")
         options = Options(
             base_url=args.base_url,
             target_file=args.target_file,
@@ -129,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             exhaust_rate_limit=args.exhaust_rate_limit or None,
             allow_insecure_http=args.allow_insecure_http,
             mutant=args.mutant,
-            rules=[r.strip() for r in (args.rules or "").split(",") if r.strip()],
+            rules=rules,
             progress=not args.quiet,
             waivers_file=args.waivers,
             openapi_file=args.openapi_file,
@@ -154,9 +165,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from apiconform.fleet.merge import merge
+    from apiconform.fleet.merge import expected_from_fleet, expected_from_names, merge
 
-    return merge(args.reports, Path(args.report_dir))
+    expectation = None
+    if args.fleet_file:
+        expectation = expected_from_fleet(args.fleet_file)
+    elif args.expect is not None:
+        expectation = expected_from_names(args.expect)
+    return merge(args.reports, Path(args.report_dir), expectation=expectation)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -264,7 +280,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"apiconform: diff: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    result = diff_reports(old, new)
+    result = diff_reports(old, new, allow_missing=args.allow_missing)
     print(RENDERERS[args.format](result))
     return result.exit_code
 

@@ -110,9 +110,23 @@ def check_rule_ids(ids: list[str]) -> None:
     for rule_id in ids:
         if rule_id in known:
             continue
+        if not rule_id.strip():  # `--rules ""` must not quietly become every rule
+            raise ConfigError(f"--rules: an empty rule id in {','.join(ids)!r} (leave --rules out to run every rule)")
         close = difflib.get_close_matches(rule_id.upper(), list(by_upper), n=1, cutoff=0.6)
         hint = f"did you mean {by_upper[close[0]]}?" if close else "see `apiconform rules`"
         raise ConfigError(f"--rules: unknown rule id {rule_id!r} ({hint})")
+
+
+def check_mutant(profile: str, mutant: str | None) -> None:
+    """--mutant names one of the profile's mutants: refused here, before pytest starts, in one line."""
+    if mutant is None:
+        return
+    names = list(mocks.mutants(profile))
+    if mutant in names:
+        return
+    close = difflib.get_close_matches(mutant.upper(), names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise ConfigError(f"--mutant: unknown mutant {mutant!r} for {profile} ({hint}see `apiconform mutants {profile}`)")
 
 
 def check_report_dir(options: Options) -> None:
@@ -171,6 +185,7 @@ def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[s
     target.allow_insecure_http = options.allow_insecure_http or target.allow_insecure_http
     creds: dict[str, Credential] = {}
     if embedded:
+        check_mutant(profile, options.mutant)
         # The mock is the kit's own: its keys, and every switch on, so every rule runs.
         target.base_url = "https://" + EMBEDDED_HOST.format(profile=profile)
         for label, value in mocks.credentials(profile).items():

@@ -152,7 +152,9 @@ def read_toml(file: Path, kind: str) -> dict[str, Any]:
         return tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{kind} {file} does not exist") from exc
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{kind} {file} is a folder, not a file") from exc
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{kind} {file} is not a UTF-8 text file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{kind} {file} is not valid TOML: {exc}") from exc

@@ -70,12 +70,27 @@ def fleet_schema() -> dict[str, Any]:
     return fixture_schema("fleet-file.schema.json")
 
 
-def load_fleet(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Fleet:
-    """Parse and check a fleet file; raises ConfigError (exit 2) naming every problem found."""
+NO_TARGETS = "the fleet file lists no targets: write one [[target]] table per target"
+NOT_AN_ARRAY = "[target] must be an array of tables: write [[target]]"
+
+
+def load_fleet(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None, *,
+               for_run: bool = True) -> Fleet:
+    """Parse and check a fleet file; raises ConfigError (exit 2) naming every problem found.
+
+    `for_run=False` (`apiconform merge --fleet`: nothing is sent) checks the file itself (keys,
+    types, names) but neither the credential variables nor the target files, which the job that
+    merges need not have."""
     env = os.environ if environ is None else environ
     file = Path(path)
     data = read_toml(file, "fleet file")
     entries = data.get("target")
+    if isinstance(entries, dict):  # `[target]`: one table, not an array of them
+        raise ConfigError(f"fleet file {file}: {NOT_AN_ARRAY}")
+    if entries is None or entries == []:
+        others = [p for p in describe_schema_errors(fleet_schema(), data)
+                  if p != "'target' is a required property" and not p.startswith("target:")]
+        raise ConfigError(f"fleet file {file}: " + "; ".join([NO_TARGETS, *others]))
     names = [e.get("name") if isinstance(e, dict) else None for e in entries] if isinstance(entries, list) else []
 
     def label(index: int) -> str:
@@ -95,7 +110,7 @@ def load_fleet(path: str | os.PathLike[str], environ: Mapping[str, str] | None =
     for index, entry in enumerate(data["target"]):
         where = label(index)
         try:
-            target = _check_entry(entry, where, file.parent, env)
+            target = _check_entry(entry, where, file.parent, env) if for_run else _named_entry(entry, where)
         except ConfigError as exc:
             problems.append(str(exc))
             continue
@@ -110,10 +125,17 @@ def load_fleet(path: str | os.PathLike[str], environ: Mapping[str, str] | None =
     return Fleet(path=file, targets=targets)
 
 
-def _check_entry(entry: dict[str, Any], where: str, folder: Path, env: Mapping[str, str]) -> FleetTarget:
-    name, profile = entry["name"], entry["profile"]
+def _named_entry(entry: dict[str, Any], where: str) -> FleetTarget:
+    """An entry as `merge --fleet` needs it: its name, profile and base URL (nothing is sent)."""
+    name = entry["name"]
     if name.casefold() in FLEET_ARTIFACTS or name in (".", ".."):
         raise ConfigError(f"{where}.name: {json.dumps(name)} is the name of a fleet artifact; choose another")
+    return FleetTarget(name=name, profile=entry["profile"], base_url=entry["base_url"], token_env=entry["token_env"])
+
+
+def _check_entry(entry: dict[str, Any], where: str, folder: Path, env: Mapping[str, str]) -> FleetTarget:
+    name, profile = entry["name"], entry["profile"]
+    _named_entry(entry, where)
     target_file = None
     if "target_file" in entry:
         resolved = folder / Path(entry["target_file"]).expanduser()

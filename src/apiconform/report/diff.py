@@ -2,8 +2,10 @@
 
 Rules are matched by id. A regression is a rule that got worse: pass/skip/waived -> fail/error,
 or pass -> anything else. A fix is fail/error -> pass. Any other verdict change is listed as
-changed; rules only in one report as appeared/disappeared. Exit status: 1 on any regression,
-0 otherwise, 2 when a report cannot be read.
+changed; rules only in one report as appeared/disappeared. A rule that disappeared is a
+regression too (NEW no longer shows it holds: a run narrowed with --rules, another profile, a
+kit that dropped it), unless `--allow-missing` says that is expected. Exit status: 1 on any
+regression, 0 otherwise, 2 when a report cannot be read.
 """
 
 from __future__ import annotations
@@ -53,10 +55,21 @@ class ReportDiff:
     disappeared: list[Change] = field(default_factory=list)
     unchanged: int = 0
     header: list[str] = field(default_factory=list)  # differences in profile, target, ...
+    allow_missing: bool = False  # --allow-missing: a disappeared rule is no regression
+
+    @property
+    def regression(self) -> bool:
+        return bool(self.regressed) or (bool(self.disappeared) and not self.allow_missing)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.regressed else 0
+        return 1 if self.regression else 0
+
+    def note(self, name: str) -> str:
+        """What a section's heading adds: whether its rules count as a regression."""
+        if name != "disappeared":
+            return ""
+        return "allowed by --allow-missing" if self.allow_missing else "a regression (--allow-missing if expected)"
 
     def sections(self) -> list[tuple[str, list[Change]]]:
         return [("regressed", self.regressed), ("fixed", self.fixed), ("changed", self.changed),
@@ -92,8 +105,8 @@ def _describe(report: dict[str, Any]) -> str:
     return f"{report.get('profile')} @ {target.get('base_url')}"
 
 
-def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> ReportDiff:
-    result = ReportDiff(old=old, new=new)
+def diff_reports(old: dict[str, Any], new: dict[str, Any], *, allow_missing: bool = False) -> ReportDiff:
+    result = ReportDiff(old=old, new=new, allow_missing=allow_missing)
     for label, get in _HEADER_FIELDS:
         if get(old) != get(new):
             result.header.append(f"{label} differs: {get(old)} -> {get(new)}")
@@ -135,18 +148,19 @@ def render_text(d: ReportDiff) -> str:
         if not items:
             continue
         lines.append("")
-        lines.append(f"{name.upper()} ({len(items)})")
+        note = d.note(name)
+        lines.append(f"{name.upper()} ({len(items)})" + (f": {note}" if note else ""))
         for c in items:
             lines.append(f"  {c.id:<34} {c.old or '-':>6} -> {c.new or '-':<6}  {c.title}")
             if c.reason and c.new != "pass":
                 lines.append(f"  {'':<34} {'':>6}    {c.reason}")
     lines.append("")
-    lines.append("REGRESSION" if d.regressed else "no regression")
+    lines.append("REGRESSION" if d.regression else "no regression")
     return REDACTOR.text("\n".join(lines))
 
 
 def render_markdown(d: ReportDiff) -> str:
-    lines = [f"## apiconform diff: {'❌ regression' if d.regressed else '✅ no regression'}", "",
+    lines = [f"## apiconform diff: {'❌ regression' if d.regression else '✅ no regression'}", "",
              f"`{md_text(_describe(d.old))}` ({d.old.get('started_at')}) → "
              f"`{md_text(_describe(d.new))}` ({d.new.get('started_at')})", ""]
     lines += [f"> **note:** {md_text(h)}" for h in d.header]
@@ -154,7 +168,9 @@ def render_markdown(d: ReportDiff) -> str:
     for name, items in d.sections():
         if not items:
             continue
-        lines += [f"### {name.capitalize()} ({len(items)})", "", "| rule | old | new | title | reason |",
+        note = d.note(name)
+        lines += [f"### {name.capitalize()} ({len(items)}){f': {note}' if note else ''}", "",
+                  "| rule | old | new | title | reason |",
                   "|---|---|---|---|---|"]
         lines += [f"| `{c.id}` | {c.old or '—'} | {c.new or '—'} | {md_text(c.title)} | "
                   f"{md_text(c.reason) if c.new != 'pass' else ''} |" for c in items]
@@ -171,7 +187,8 @@ def render_json(d: ReportDiff) -> str:
         "header_differences": d.header,
         **{name: [c.as_dict() for c in items] for name, items in d.sections()},
         "unchanged": d.unchanged,
-        "regression": bool(d.regressed),
+        "allow_missing": d.allow_missing,
+        "regression": d.regression,
     }
     return json.dumps(REDACTOR.value(out), indent=2, ensure_ascii=False)
 

@@ -5,10 +5,12 @@ Each target keeps its usual artifacts in `DIR/<name>/`; this module writes, in `
 
 - `fleet.json`: `targets: [{name, profile, base_url, verdict, exit_code, report, ...}]` and the
   fleet `verdict` (schema: fixtures/fleet.schema.json);
-- `fleet.html`: a self-contained matrix, rules as rows (the rule column pinned) by targets as
-  columns, each cell linking to the rule in that target's report.html;
+- `fleet.html`: what needs attention first (each target that failed or is incomplete, its verdict
+  and why, once), then a self-contained matrix, rules as rows (the rule column pinned) by targets
+  as columns, each cell linking to the rule in that target's report.html;
 - `junit.xml`: one testsuite per target (the target's own junit suite, renamed);
-- `summary.md`: the fleet verdict, a table of targets and the failing rules of each.
+- `summary.md`: the fleet verdict, what needs attention (as in fleet.html), a table of targets,
+  and the failing and erroring rules of each, a reason that several rules share said once.
 
 The fleet document depends only on the entries (the targets' report.json contents), never on
 how they were run, so `merge` of reports made elsewhere gives what `audit` gives, timestamps
@@ -152,6 +154,72 @@ def fleet_exit_code(fleet: dict[str, Any]) -> int:
     return EXIT_CODES[fleet_verdict([t["verdict"] for t in fleet["targets"]])]
 
 
+# -- what needs attention: fleet.html and summary.md lead with it ---------------------------------
+
+def _reason_parts(reason: object) -> list[str]:
+    """A rule's reason in its parts: the kit joins the reasons of several endpoints or causes with
+    "; " (`GET /a: ConnectError ...; not run: target unreachable ...`)."""
+    parts: list[str] = []
+    for part in " ".join(str(reason or "").split()).split("; "):
+        if part.strip() and part.strip() not in parts:
+            parts.append(part.strip())
+    return parts
+
+
+def shared_reasons(rules: list[dict[str, Any]]) -> tuple[list[tuple[str, list[str]]], dict[str, str]]:
+    """The parts of the rules' reasons that two or more of them share, most shared first, each with
+    the ids of its rules; and what is left of each rule's own reason (id -> text, "" if nothing).
+    An unreachable target's 22 rules share one reason: it is said once, not 22 times."""
+    parts = {rule["id"]: _reason_parts(rule.get("reason")) for rule in rules}
+    counts = Counter(part for rule_parts in parts.values() for part in rule_parts)
+    shared = sorted((part for part, n in counts.items() if n > 1), key=lambda part: -counts[part])
+    groups = [(part, [rid for rid, rule_parts in parts.items() if part in rule_parts]) for part in shared]
+    rest = {rid: "; ".join(part for part in rule_parts if counts[part] < 2) for rid, rule_parts in parts.items()}
+    return groups, rest
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def error_summary(rules: list[dict[str, Any]]) -> str:
+    """The erroring rules of a target in a line: how many, and the reason most of them share."""
+    errors = [rule for rule in rules if rule.get("verdict") == "error"]
+    if not errors:
+        return ""
+    if len(errors) == 1:
+        return f"error in {errors[0]['id']}: {' '.join(str(errors[0].get('reason') or '').split())}"
+    groups, _ = shared_reasons(errors)
+    if not groups:
+        return f"error in {len(errors)} rules, each for a reason of its own"
+    part, ids = groups[0]
+    share = "" if len(ids) == len(errors) else f" ({len(ids)} of them)"
+    return f"error in {len(errors)} rules{share}: {part}"
+
+
+def attention(fleet: dict[str, Any], reports: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """Each target that did not pass, failed ones first: its verdict, its failed rules and why it is
+    what it is, in a line (the reason it has no report, or the reason its erroring rules share)."""
+    items = []
+    for target in fleet["targets"]:
+        if target["verdict"] == "pass":
+            continue
+        report = reports.get(target["name"])
+        rules = (report or {}).get("rules") or []
+        failed = [rule for rule in rules if rule.get("verdict") == "fail"]
+        if report is None:
+            why = target.get("reason") or NO_REPORT
+            why = why if why.startswith("no report") else f"no report: {why}"
+        else:
+            why = error_summary(rules)
+            if not why and target["verdict"] == "incomplete":
+                signal = report.get("interrupted")
+                why = f"interrupted by {signal}" if signal else "the run did not finish, and no rule failed"
+        items.append({"target": target, "failed": failed, "why": why})
+    items.sort(key=lambda item: item["target"]["verdict"] != "fail")
+    return items
+
+
 # -- fleet.html -----------------------------------------------------------------------------------
 
 _FLEET_CSS = """
@@ -178,6 +246,9 @@ border-right:2px solid #333;overflow-wrap:anywhere}
 .matrix td.c-error{background:#fdf0e0}.matrix td.c-skip{background:#f2f2f2}
 .matrix td.c-waived{background:#efeafa}.matrix td.c-none{color:#999;font-weight:400}
 .legend .badge{margin-right:.35rem}
+.attention .tname{font-weight:700}
+.attention .why{margin:.1rem 0 .25rem}
+.attention.all-pass{border-left-color:#17692b;background:#eef8f0}
 """
 
 
@@ -211,22 +282,60 @@ def _cell(target: dict[str, Any], rule: dict[str, Any], reasons: dict[str, str])
             f"{_e(verdict)}</a></td>")
 
 
-def _targets_table(fleet: dict[str, Any]) -> str:
+def _rule_link(target: dict[str, Any], rule: dict[str, Any]) -> str:
+    link = _html_link(target["report"])
+    href = _href(f"{link}#rule-{rule['id']}")
+    return f'<a class="mono" href="{_e(href)}" title="{_e(rule.get("title", ""))}">{_e(rule["id"])}</a>'
+
+
+def _attention_html(fleet: dict[str, Any], reports: dict[str, dict[str, Any] | None]) -> str:
+    """Above the matrix: each target that failed or is incomplete, its verdict and why, once."""
+    items = attention(fleet, reports)
+    passed = [t for t in fleet["targets"] if t["verdict"] == "pass"]
+
+    def name_of(t: dict[str, Any]) -> str:
+        link = _html_link(t["report"])
+        return (f'<a class="tname mono" href="{_e(_href(link))}">{_e(t["name"])}</a>' if link
+                else f'<span class="tname mono">{_e(t["name"])}</span>')
+
+    passed_line = ("<p>Passed: " + ", ".join(name_of(t) for t in passed) + "</p>") if passed else ""
+    if not items:
+        return (f'<section class="attention all-pass" id="attention" aria-label="Verdicts"><h2>Every target '
+                f"passed every applicable rule</h2>{passed_line}</section>")
+    rows = []
+    for item in items:
+        t = item["target"]
+        lines = []
+        if item["failed"]:
+            lines.append("failed: " + ", ".join(_rule_link(t, rule) for rule in item["failed"]))
+        if item["why"]:
+            lines.append(_e(item["why"]))
+        why = "".join(f'<div class="why">{line}</div>' for line in lines)
+        rows.append(f'<li data-target="{_e(t["name"])}"><span class="badge v-{_e(t["verdict"])}">'
+                    f'{_e(t["verdict"])}</span> {name_of(t)} <span class="meta">{_e(t["profile"])}'
+                    f'{" · " + _e(t["base_url"]) if t["base_url"] else ""}</span>{why}</li>')
+    return (f'<section class="attention" id="attention" aria-label="Needs attention"><h2>Needs attention: '
+            f'{_plural(len(items), "target")} of {len(fleet["targets"])}</h2><ul>{"".join(rows)}</ul>'
+            f"{passed_line}</section>")
+
+
+def _targets_table(fleet: dict[str, Any], reports: dict[str, dict[str, Any] | None]) -> str:
+    whys = {item["target"]["name"]: item["why"] for item in attention(fleet, reports)}
     rows = []
     for t in fleet["targets"]:
         failed = [rid for rid, v in t["rules"].items() if v == "fail"]
         link = _html_link(t["report"])
         name = f'<a href="{_e(_href(link))}">{_e(t["name"])}</a>' if link else _e(t["name"])
         detail = _e(", ".join(failed)) if failed else ""
-        if t.get("reason"):
-            detail += f'<div class="reason">{_e(t["reason"])}</div>'
+        if whys.get(t["name"]):
+            detail += f'<div class="reason">{_e(whys[t["name"]])}</div>'
         rows.append(f'<tr><td class="mono">{name}</td><td>{_e(t["profile"])}</td><td>{_e(t["base_url"])}</td>'
                     f'<td><span class="badge v-{_e(t["verdict"])}">{_e(t["verdict"])}</span></td>'
                     f"<td>{detail}</td></tr>")
     return ('<table class="fleet-targets"><colgroup><col style="width:16%"><col style="width:9%">'
             '<col style="width:30%"><col style="width:10%"><col></colgroup>'
             "<thead><tr><th>Target</th><th>Profile</th><th>Base URL</th><th>Verdict</th>"
-            "<th>Failed rules, reason</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+            "<th>Failed rules, why</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def _matrix(fleet: dict[str, Any], reports: dict[str, dict[str, Any] | None]) -> str:
@@ -272,12 +381,13 @@ def render_fleet_html(fleet: dict[str, Any], reports: dict[str, dict[str, Any] |
 <p class="counts">{len(fleet["targets"])} targets: {_e(counts)} · generated {_e(fleet["generated_at"])}
 · {_e(fleet["tool"]["name"])} {_e(fleet["tool"]["version"])}</p>
 </header>
+{_attention_html(fleet, reports)}
 <h2>Rules by target</h2>
 <p class="legend">Each cell links to the rule in that target's report.html: {legend}
 <span class="meta">— the rule is not in the target's profile; n/a: no result (no report).</span></p>
 {_matrix(fleet, reports)}
 <h2>Targets</h2>
-{_targets_table(fleet)}
+{_targets_table(fleet, reports)}
 <footer>Generated by {_e(fleet["tool"]["name"])} {_e(fleet["tool"]["version"])}. Credentials are redacted
 by value in every field. The machine-readable record is fleet.json; each target's in its folder.</footer>
 </body></html>
@@ -340,6 +450,38 @@ def _md_links(report_path: str | None) -> str:
     return f"[html]({_href(html)}) · [json]({_href(report_path)})"
 
 
+def _md_rule_ids(ids: list[str], limit: int = 40) -> str:
+    shown = ", ".join(f"`{md_text(rid, 80)}`" for rid in ids[:limit])
+    return shown + (f", … ({len(ids) - limit} more)" if len(ids) > limit else "")
+
+
+def _md_problems(report: dict[str, Any], headline: str) -> list[str]:
+    """A target's failing and erroring rules: a reason that several rules share is said once, with
+    their ids (and not at all when it is the target's headline, said above); each rule's own rest
+    of its reason in a table."""
+    lines: list[str] = []
+    leftovers: dict[str, str] = {}
+    grouped: set[str] = set()
+    for verdict in ("fail", "error"):
+        rules = [r for r in report.get("rules") or [] if r["verdict"] == verdict]
+        groups, rest = shared_reasons(rules)
+        for part, ids in groups:
+            said = headline.endswith(f": {part}") and verdict == "error"
+            because = "the reason above" if said else md_text(part)
+            lines.append(f"- {ICONS[verdict]} **{verdict}**, {_plural(len(ids), 'rule')}: {because} — "
+                         f"{_md_rule_ids(ids)}")
+            grouped.update(ids)
+        leftovers.update(rest)
+    if lines:
+        lines.append("")
+    own = [r for r in report.get("rules") or [] if r["verdict"] in ("fail", "error")
+           and (r["id"] not in grouped or leftovers.get(r["id"]))]
+    if own:
+        lines += _table(own, "verdict: reason", lambda r: f"{ICONS[r['verdict']]} **{r['verdict']}**: "
+                        + (md_text(leftovers.get(r["id"]) or "") if r["id"] in grouped else md_text(r["reason"])))
+    return lines
+
+
 def render_fleet_markdown(fleet: dict[str, Any], reports: dict[str, dict[str, Any] | None]) -> str:
     fleet, reports = REDACTOR.value(fleet), REDACTOR.value(reports)
     verdict = fleet["verdict"]
@@ -351,29 +493,35 @@ def render_fleet_markdown(fleet: dict[str, Any], reports: dict[str, dict[str, An
         f"**{counts}** — {len(targets)} targets (exit status {fleet_exit_code(fleet)}), "
         f"generated {fleet['generated_at']} by {fleet['tool']['name']} {fleet['tool']['version']}",
         "",
-        "| target | profile | verdict | failed rules | report |",
-        "|---|---|---|---|---|",
     ]
+    items = attention(fleet, reports)
+    if items:
+        # What needs attention first: each target that did not pass, its verdict and why, once.
+        lines += [f"### Needs attention: {_plural(len(items), 'target')} of {len(targets)}", ""]
+        for item in items:
+            t = item["target"]
+            why = []
+            if item["failed"]:
+                why.append("failed: " + _md_rule_ids([r["id"] for r in item["failed"]]))
+            if item["why"]:
+                why.append(md_text(item["why"]))
+            lines.append(f"- {ICONS.get(t['verdict'], '')} **{md_text(t['name'])}** ({md_text(t['profile'])}): "
+                         f"{t['verdict']} — {'; '.join(why)}")
+        lines.append("")
+    lines += ["| target | profile | verdict | failed rules | report |", "|---|---|---|---|---|"]
     for t in targets:
         failed = ", ".join(f"`{rid}`" for rid, v in t["rules"].items() if v == "fail") or "—"
-        if t["report"] is None:
-            failed = f"no report: {md_text(t.get('reason') or NO_REPORT)}"
         lines.append(f"| {md_text(t['name'])} | {md_text(t['profile'])} | {ICONS.get(t['verdict'], '')} "
                      f"{t['verdict']} | {failed} | {_md_links(t['report'])} |")
     lines.append("")
-    attention = [t for t in targets if t["report"] is None or any(v in ("fail", "error") for v in t["rules"].values())]
-    if attention:
+    detailed = [item for item in items if reports.get(item["target"]["name"]) is not None
+                and any(v in ("fail", "error") for v in item["target"]["rules"].values())]
+    if detailed:
         lines += ["### Failing and erroring rules per target", ""]
-    for t in attention:
-        lines.append(f"#### {md_text(t['name'])} ({md_text(t['profile'])}): {t['verdict']}")
-        lines.append("")
-        report = reports.get(t["name"])
-        if report is None:
-            lines += [f"No report: {md_text(t.get('reason') or NO_REPORT)}", ""]
-            continue
-        problems = [r for r in report.get("rules") or [] if r["verdict"] in ("fail", "error")]
-        lines += _table(problems, "verdict: reason",
-                        lambda r: f"{ICONS[r['verdict']]} **{r['verdict']}**: {md_text(r['reason'])}")
+    for item in detailed:
+        t = item["target"]
+        lines += [f"#### {md_text(t['name'])} ({md_text(t['profile'])}): {t['verdict']}", ""]
+        lines += _md_problems(reports[t["name"]] or {}, item["why"])
     if verdict == "pass":
         lines += ["Every target passed every applicable rule.", ""]
     lines.append("Full record: fleet.json, junit.xml and fleet.html here; each target's artifacts in its folder.")
