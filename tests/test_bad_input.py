@@ -283,3 +283,14 @@ def test_head_of_rules_through_a_shell() -> None:
     cmd = f"{cli} rules booga | head -3; {cli} mutants | head -1"
     proc = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=120)
     assert proc.stderr == "" and len(proc.stdout.splitlines()) == 4
+
+
+@pytest.mark.parametrize(("value", "said"), [("", "no rule id in ''"), ("BGA-NOPE", "unknown rule id 'BGA-NOPE'")])
+def test_plain_pytest_refuses_an_empty_or_unknown_rules_list(value: str, said: str) -> None:
+    # The suites as plain pytest take --rules too: an unset $RULES must not run everything, a
+    # typo must not run nothing.
+    done = subprocess.run([sys.executable, "-m", "pytest", "suites/booga", "--rules", value, "-q",
+                           "-p", "no:cacheprovider", "--no-reports"], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:] + done.stderr[-2000:]
+    assert said in done.stderr, done.stderr

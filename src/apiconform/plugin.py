@@ -31,7 +31,7 @@ from apiconform.exchange import Exchange
 from apiconform.judge import judge_run
 from apiconform.redact import REDACTOR
 from apiconform.results import RuleResult, RunResult
-from apiconform.session import Options, ProfileSession, open_profile, progress_line, utc_now
+from apiconform.session import Options, ProfileSession, check_rule_ids, open_profile, progress_line, utc_now
 from apiconform.startup import resume_collector
 from apiconform.sweep import NOTE as SWEEP_NOTE
 from apiconform.waivers import Waiver, apply_waivers, load_waivers
@@ -173,6 +173,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     state = config.stash[STATE]
+    if config.option.apiconform_rules is not None:
+        # Plain pytest as `apiconform run` does: an empty --rules (an unset $RULES in CI) or an
+        # unknown id is refused, never a run of everything or of nothing.
+        if not state.options.rules:
+            raise pytest.UsageError(f"--rules: no rule id in {config.option.apiconform_rules!r} "
+                                    "(leave --rules out to run every rule)")
+        try:
+            check_rule_ids(state.options.rules)
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from exc
     selected, deselected = [], []
     profiles: set[str] = set()
     for item in items:
