@@ -6,7 +6,8 @@ Booga's keys are limited to LIMIT requests a minute (`booga.create_app(limits=..
 serve` has no flag for it), so each run is paced by its key; Boomerang has no rate limits. Then:
 
 1. `apiconform audit` of all 20 (one worker per target), its wall time;
-2. the target that took longest in the audit, run alone with `apiconform run`, its wall time.
+2. the target that took longest in the audit, run alone with `apiconform run` against a server
+   of its own (the fleet's has spent its key's last minute), its wall time.
 
     .venv/bin/python bench/fleet.py                 # 20 targets, 60 requests a minute per key
     .venv/bin/python bench/fleet.py --targets 6 --limit 120
@@ -57,6 +58,14 @@ def targets(count: int) -> list[tuple[str, str, str | None]]:
     return picks[:count]
 
 
+def start_server(profile: str, mutant: str | None, limit: int) -> tuple[subprocess.Popen[str], str]:
+    """One mock served from a process of its own: the process and its base URL."""
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, profile, mutant or "", str(limit)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().removeprefix("listening on ").strip()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--targets", type=int, default=20)
@@ -66,12 +75,10 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="apiconform-bench-fleet-"))
     servers, env, lines = [], {}, []
     try:
-        for name, profile, mutant in targets(args.targets):
-            proc = subprocess.Popen([sys.executable, "-c", SERVER, profile, mutant or "", str(args.limit)],
-                                    stdout=subprocess.PIPE, text=True)
+        picks = targets(args.targets)
+        for name, profile, mutant in picks:
+            proc, base_url = start_server(profile, mutant, args.limit)
             servers.append(proc)
-            assert proc.stdout is not None
-            base_url = proc.stdout.readline().removeprefix("listening on ").strip()
             var = "BENCH_" + name.upper().replace("-", "_")
             keys = mocks.credentials(profile)
             env[var] = keys["primary"]
@@ -97,9 +104,13 @@ def main() -> int:
         alone_env = {**os.environ, "APICONFORM_TOKEN": env[var]}
         if var + "_B" in env:
             alone_env["APICONFORM_TOKEN_B"] = env[var + "_B"]
+        # Alone on a server of its own: the fleet's server has spent the last minute of its key's limit.
+        _, profile, mutant = next(pick for pick in picks if pick[0] == slowest["name"])
+        proc, base_url = start_server(profile, mutant, args.limit)
+        servers.append(proc)
         started = time.perf_counter()
         alone = subprocess.run([sys.executable, "-m", "apiconform.cli", "run", slowest["profile"], "--base-url",
-                                slowest["base_url"], "--report-dir", str(work / "alone"), "--quiet"],
+                                base_url, "--report-dir", str(work / "alone"), "--quiet"],
                                env=alone_env, capture_output=True, text=True, check=False)
         alone_wall = time.perf_counter() - started
         print(f"\n{len(fleet['targets'])} targets, Booga keys at {args.limit} requests a minute; "
@@ -107,6 +118,8 @@ def main() -> int:
         print(f"fleet wall time (apiconform audit, all targets): {fleet_wall:7.1f} s")
         print(f"slowest target alone ({slowest['name']}, exit {alone.returncode}): {alone_wall:7.1f} s"
               f"   (in the fleet its run took {slowest.get('duration_s')} s)")
+        ratio = fleet_wall / alone_wall
+        print(f"fleet / slowest alone: {ratio:.2f}x (bound 1.5x): {'holds' if ratio <= 1.5 else 'EXCEEDED'}")
         print(f"artifacts: {work}")
     finally:
         for proc in servers:

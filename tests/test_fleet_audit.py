@@ -26,7 +26,15 @@ from tests.servers.threaded import serve_in_thread
 
 from apiconform import mocks
 from apiconform.cli import main
-from apiconform.fleet.audit import plan, run_argv, run_env, take_credentials, target_credentials, write_credentials
+from apiconform.fleet.audit import (
+    plan,
+    run_argv,
+    run_env,
+    run_target,
+    take_credentials,
+    target_credentials,
+    write_credentials,
+)
 from apiconform.fleet.fleet_file import load_fleet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,24 +312,64 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _process(pid: int) -> tuple[list[str], dict[str, str]] | None:
+def _process(pid: int) -> tuple[str, dict[str, str]] | None:
+    """A process's name and the environment it started with (/proc/PID/environ)."""
     try:
-        argv = (Path(f"/proc/{pid}") / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        name = (Path(f"/proc/{pid}") / "comm").read_text().strip()
         raw = (Path(f"/proc/{pid}") / "environ").read_bytes().decode(errors="replace").split("\0")
     except OSError:
         return None  # it ended meanwhile
-    return argv, dict(item.partition("=")[::2] for item in raw if item)
+    return name, dict(item.partition("=")[::2] for item in raw if item)
 
 
-@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc to read other processes")
+def _in_memory(pid: int, needles: list[bytes]) -> set[bytes] | None:
+    """Which of `needles` occur anywhere in the writable memory of process `pid` (heap, stacks,
+    the C environment, every Python object); None if it ended meanwhile."""
+    found: set[bytes] = set()
+    try:
+        maps = (Path(f"/proc/{pid}") / "maps").read_text().splitlines()
+        with open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+            for line in maps:
+                fields = line.split()
+                if "rw" not in fields[1]:  # what a process writes at run time lives in writable mappings
+                    continue
+                low, high = (int(x, 16) for x in fields[0].split("-"))
+                try:
+                    mem.seek(low)
+                    chunk = mem.read(high - low)
+                except OSError:
+                    continue  # a guard page, or unmapped meanwhile
+                found |= {needle for needle in needles if needle in chunk}
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return found
+
+
+def _can_read_memory() -> bool:
+    with subprocess.Popen([sys.executable, "-c", "import time; x = 'probe-' + 'marker-4242'; time.sleep(30)"]) as child:
+        try:
+            time.sleep(0.3)
+            return bool(_in_memory(child.pid, [b"probe-marker-4242"]))
+        except OSError:  # ptrace is restricted here
+            return False
+        finally:
+            child.kill()
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc to read other processes")
 def test_no_worker_process_sees_another_targets_credentials(tmp_path: Path) -> None:
-    """Black box, while two targets are being run: every process under the audit, read in /proc."""
+    """Black box, while two targets are being run: every process under the audit, read in /proc,
+    its starting environment and its whole writable memory (Python objects, the C environment)."""
     from tests.servers.raw import RawServer
 
+    if not _can_read_memory():
+        pytest.skip("this system does not let a process read its children's memory (ptrace restricted)")
     secrets = {"a": "vendor-a-secret-1234567", "b": "vendor-b-secret-7654321"}
     stray = "stray-kit-token-0987654321"
     servers = {k: RawServer(lambda conn, request: conn.hold()) for k in secrets}
     urls = {k: server.url for k, server in servers.items()}
+    needles = [s.encode() for s in (*secrets.values(), stray)]
+    in_env = [f"APICONFORM_TOKEN={s}".encode() for s in secrets.values()]  # as setenv() stores it
     with servers["a"], servers["b"]:
         file = _write_fleet(tmp_path, _toml([
             {"name": f"vendor-{k}", "profile": "boomerang", "base_url": urls[k], "token_env": f"FLEET_KEY_{k}",
@@ -335,21 +383,54 @@ def test_no_worker_process_sees_another_targets_credentials(tmp_path: Path) -> N
             while not all(s.received for s in servers.values()) and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert all(s.received for s in servers.values()), "the two runs did not both reach their targets"
-            seen = [p for p in map(_process, _descendants(audit.pid)) if p]
+            seen = {}  # pid -> (name, starting environment, the needles in its memory)
+            for pid in _descendants(audit.pid):
+                process, memory = _process(pid), _in_memory(pid, [*needles, *in_env])
+                if process and memory is not None:
+                    seen[pid] = (*process, memory)
         except BaseException:
             audit.kill()
             raise
     assert audit.wait(timeout=120) == 3  # both targets went away mid-run: incomplete
-    runs = {argv[argv.index("--base-url") + 1]: environ for argv, environ in seen if "--base-url" in argv}
-    workers = [environ for argv, environ in seen if "--base-url" not in argv]
-    assert set(runs) == set(urls.values()) and workers
-    for key, url in urls.items():
-        values = set(runs[url].values())
-        assert runs[url]["APICONFORM_TOKEN"] == secrets[key]
-        assert not (set(secrets.values()) - {secrets[key]} | {stray}) & values
-    leaked = [k for environ in workers for k, v in environ.items() if v in {*secrets.values(), stray}]
-    assert leaked == [], f"xdist workers inherited credential variables {leaked}"
+    # No process under the audit started with any credential in its environment: the workers,
+    # the templates they and the runs are forked from, the launchers, the runs themselves.
+    leaked = [(name, k) for name, environ, _ in seen.values() for k, v in environ.items()
+              if v in {*secrets.values(), stray}]
+    assert leaked == [], f"processes of the audit inherited credential variables {leaked}"
+    # Each target's run holds its own key, in its own environment, and no other; no other process
+    # holds any (the audit itself, which reads them all, is not under itself).
+    runs = [memory for name, _, memory in seen.values() if name == "apiconform-run"]
+    assert len(runs) == 2 and len(seen) > 2, sorted(name for name, _, _ in seen.values())
+    for key, secret in secrets.items():
+        holders = [memory for memory in runs if secret.encode() in memory]
+        assert len(holders) == 1, f"vendor-{key}'s key is in {len(holders)} runs"
+        assert f"APICONFORM_TOKEN={secret}".encode() in holders[0], f"vendor-{key}'s key is not in its run's environ"
+        assert not (set(needles) - {secret.encode()}) & holders[0], f"vendor-{key}'s run holds another key"
+    others = {name: sorted(n.decode() for n in memory) for name, _, memory in seen.values() if name != "apiconform-run"}
+    assert all(not found for found in others.values()), f"processes holding a credential: {others}"
     assert list((tmp_path / "out").rglob("credentials-*")) == []
+
+
+@pytest.mark.parametrize("template", [True, False], ids=["forked-from-the-template", "the-slow-way"])
+def test_a_target_runs_forked_from_the_template_or_the_slow_way_alike(tmp_path: Path, template: bool) -> None:
+    """run_target: forked from the template process, or (no template, or it is gone) as a plain
+    `apiconform run` subprocess; the same result either way, the credentials file taken."""
+    from apiconform.fleet.audit import _template, scrubbed
+
+    env = {**os.environ, "FLEET_DOWN_KEY": "down-secret-0123456789"}
+    fleet = load_fleet(_write_fleet(tmp_path, _toml([{
+        "name": "down", "profile": "boomerang", "base_url": f"http://127.0.0.1:{closed_port()}",
+        "token_env": "FLEET_DOWN_KEY"}])), env)
+    files = write_credentials(tmp_path, fleet, env)
+    clean = scrubbed(env, fleet.credential_vars())
+    with _template(tmp_path, clean) as sockets:
+        assert sockets is not None
+        where = sockets[1] if template else str(tmp_path / "gone.sock")
+        spec = plan(fleet, tmp_path / "out", files, where)["targets"][0]
+        result = run_target(spec, sorted(fleet.credential_vars()), clean, where)
+    assert (result["verdict"], result["exit_code"], result["has_report"]) == ("incomplete", 3, True), result
+    assert json.loads((tmp_path / "out" / "down" / "report.json").read_text())["verdict"] == "incomplete"
+    assert not files[0].exists()
 
 
 # -- bad fleet files: exit 2, one line, nothing sent ---------------------------------------------

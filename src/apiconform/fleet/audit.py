@@ -1,19 +1,27 @@
 """`apiconform audit FLEET.toml`: every target of a fleet file checked side by side.
 
 The engine is pytest-xdist: worker_suite.py holds one test item per target, and each xdist
-worker runs its items one at a time. An item runs its target as `python -m apiconform.cli run
-...` in a subprocess of its own, so each target has its own pacer, budget and redactor, and a
-target that crashes, hangs or leaves no report becomes that target's `error` without holding
-the others back.
+worker runs its items one at a time. An item runs its target as `apiconform run ...` in a
+process of its own, so each target has its own pacer, budget and redactor, and a target that
+crashes, hangs or leaves no report becomes that target's `error` without holding the others
+back.
+
+Start-up. Those processes are not started from scratch: a fresh interpreter importing pytest,
+execnet, httpx, hypothesis and the kit costs ~0.4 s of CPU, once per xdist worker and once per
+target, and on a couple of cores that, not the targets, was most of a fast fleet's wall time.
+The audit starts one template process (zygote.py) that imports the engine once; every xdist
+worker (through launcher.py, the "python" of its execnet spec) and every target's run is a fork
+of it. Where the platform cannot fork (or the template does not come up), the workers and runs
+start the slow way: `python -m apiconform.cli run ...` per target, the same runs.
 
 Credentials. No process of the audit but this one ever holds another target's credentials:
-- the xdist workers are started with every credential variable of the fleet (and the kit's own
-  APICONFORM_TOKEN*) removed from their environment, so a worker inherits none;
+- the xdist workers and the template are started with every credential variable of the fleet
+  (and the kit's own APICONFORM_TOKEN*) removed from their environment, so none inherits any;
 - each target's credentials are written, before the workers start, to a file of their own (mode
-  0600 in a 0700 temporary folder) that the plan names; the worker that runs the target reads it
-  when the target's item starts and deletes it at once;
-- the target's `apiconform run` gets the worker's clean environment plus those credentials under
-  the names its run reads.
+  0600 in a 0700 temporary folder) that the plan names; the target's run, forked for it alone
+  from the template (which holds none), reads it as it starts and deletes it at once, and puts
+  them into its own environment under the names its run reads: the worker never reads them.
+  (Started the slow way, the worker reads the file and hands them to the run's environment.)
 The plan itself names variables and files, never holds a value.
 """
 
@@ -22,11 +30,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -98,66 +107,105 @@ def take_credentials(file: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def plan(fleet: Fleet, report_dir: Path, credential_files: list[Path]) -> dict[str, Any]:
-    """What the workers run: JSON, names of variables and files only (no credential value)."""
+def plan(fleet: Fleet, report_dir: Path, credential_files: list[Path], zygote: str | None = None
+         ) -> dict[str, Any]:
+    """What the workers run: JSON, names of variables and files only (no credential value).
+    `zygote`: the template process's socket, where the targets' runs are forked (None: none)."""
     return {
         "scrub": sorted(fleet.credential_vars()),
+        "zygote": zygote,
         "targets": [{"name": t.name, "profile": t.profile, "base_url": t.base_url, "argv": run_argv(t, report_dir),
                      "report_dir": str(report_dir / t.name), "timeout_seconds": t.timeout_seconds,
                      "credentials_file": str(f)} for t, f in zip(fleet.targets, credential_files, strict=True)],
     }
 
 
-def run_target(spec: Mapping[str, Any], scrub: list[str], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Run one target of a plan (in an xdist worker); never raises for the target's sake."""
+def _incomplete(name: str, reason: str, wall: float | None) -> dict[str, Any]:
+    return {"name": name, "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
+            "reason": reason, "wall_s": None if wall is None else round(wall, 2)}
+
+
+def run_target(spec: Mapping[str, Any], scrub: list[str], environ: Mapping[str, str],
+               zygote: str | None = None) -> dict[str, Any]:
+    """Run one target of a plan (in an xdist worker); never raises for the target's sake.
+
+    With `zygote` (the template's socket) the run is forked from the template and reads its
+    own credentials; else (or when the template cannot be reached) it is started the slow way."""
+    from apiconform.fleet import zygote as template
+
+    started = time.monotonic()
+    if zygote:
+        try:
+            connection = template.request_run(zygote, spec, scrub)
+        except OSError:
+            pass  # the template is gone: the slow way below, the same run
+        else:
+            try:
+                outcome = template.wait_run(connection)
+            except template.RunLost as exc:
+                return _incomplete(spec["name"], f"apiconform run ended without an exit status ({exc})",
+                                   time.monotonic() - started)
+            if outcome.get("timeout"):
+                return _incomplete(spec["name"], _timed_out(spec), time.monotonic() - started)
+            return _finished(spec, int(outcome["exit_code"]), str(outcome.get("tail") or ""),
+                             time.monotonic() - started)
+    return _run_subprocess(spec, scrub, environ)
+
+
+def _timed_out(spec: Mapping[str, Any]) -> str:
+    return f"stopped after {spec['timeout_seconds']:g} s without finishing (timeout_seconds)"
+
+
+def _finished(spec: Mapping[str, Any], code: int, tail: str, wall: float) -> dict[str, Any]:
+    """The result of a run that exited `code` (`tail`: the last line of its output, redacted)."""
+    if code not in (0, 1, 3):
+        return _incomplete(spec["name"], f"apiconform run exited {code}" + (f": {tail}" if tail else ""), wall)
+    report = Path(spec["report_dir"]) / "report.json"
+    try:
+        verdict = json.loads(report.read_text(encoding="utf-8")).get("verdict")
+    except (OSError, ValueError, AttributeError) as exc:
+        return _incomplete(spec["name"], f"apiconform run exited {code} and left no readable report.json "
+                                         f"({type(exc).__name__})", wall)
+    return {"name": spec["name"], "exit_code": code, "verdict": verdict, "has_report": True, "reason": None,
+            "wall_s": round(wall, 2)}
+
+
+def _run_subprocess(spec: Mapping[str, Any], scrub: list[str], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The slow way: `python -m apiconform.cli run ...`, the credentials handed in its environment."""
     from apiconform.redact import Redactor
 
     try:
         credentials = take_credentials(spec["credentials_file"])
     except (OSError, ValueError) as exc:
-        return {"name": spec["name"], "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
-                "reason": f"could not read this target's credentials from the audit ({type(exc).__name__})",
-                "wall_s": None}
+        return _incomplete(spec["name"], "could not read this target's credentials from the audit "
+                                         f"({type(exc).__name__})", None)
     # A redactor of this target's own: a worker that runs several targets keeps none of the last one's.
     redactor = Redactor(credentials.values())
     env = run_env(credentials, scrub, environ)
     started = time.monotonic()
-    code: int | None = None
-    reason = None
     try:
         proc = subprocess.run(spec["argv"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               errors="replace", timeout=spec["timeout_seconds"], check=False)
-        code = proc.returncode
-        if code not in (0, 1, 3):
-            tail = [line for line in (proc.stderr or proc.stdout or "").splitlines() if line.strip()]
-            reason = f"apiconform run exited {code}" + (f": {tail[-1].strip()}" if tail else "")
     except subprocess.TimeoutExpired:
-        reason = f"stopped after {spec['timeout_seconds']:g} s without finishing (timeout_seconds)"
+        return _incomplete(spec["name"], _timed_out(spec), time.monotonic() - started)
     except OSError as exc:
-        reason = f"could not start apiconform run: {exc}"
-    wall = time.monotonic() - started
-    report = Path(spec["report_dir"]) / "report.json"
-    verdict = None
-    if reason is None:
-        try:
-            verdict = json.loads(report.read_text(encoding="utf-8")).get("verdict")
-        except (OSError, ValueError, AttributeError) as exc:
-            reason = f"apiconform run exited {code} and left no readable report.json ({type(exc).__name__})"
-    if reason is not None:
-        return {"name": spec["name"], "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
-                "reason": redactor.text(reason), "wall_s": round(wall, 2)}
-    return {"name": spec["name"], "exit_code": code, "verdict": verdict, "has_report": True, "reason": None,
-            "wall_s": round(wall, 2)}
+        return _incomplete(spec["name"], redactor.text(f"could not start apiconform run: {exc}"),
+                           time.monotonic() - started)
+    tail = [line for line in (proc.stderr or proc.stdout or "").splitlines() if line.strip()]
+    return _finished(spec, proc.returncode, redactor.text(tail[-1].strip()) if tail else "",
+                     time.monotonic() - started)
 
 
 class _Progress:
     """Controller-side pytest plugin: a line per target as it starts and finishes; the results."""
 
-    def __init__(self, fleet: Fleet, stream: IO[str]) -> None:
+    def __init__(self, fleet: Fleet, stream: IO[str],
+                 on_result: Callable[[str, dict[str, Any]], None] | None = None) -> None:
         self.stream = stream
         self.targets = {t.name: t for t in fleet.targets}
         self.results: dict[str, dict[str, Any]] = {}
         self.total = len(fleet.targets)
+        self.on_result = on_result  # called as each target finishes, while the others run on
 
     @staticmethod
     def _name(nodeid: str) -> str:
@@ -191,6 +239,8 @@ class _Progress:
         extra = f": {result['reason']}" if result.get("reason") else ""
         self._print(f"finish {name}: {result['verdict']} (exit {result['exit_code']}){wall}"
                     f" [{len(self.results)}/{self.total}]{extra}")
+        if self.on_result is not None:
+            self.on_result(name, result)
 
 
 @contextlib.contextmanager
@@ -211,30 +261,93 @@ def _environ(**changes: str | None) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def run_fleet(fleet: Fleet, report_dir: Path, workers: int, stream: IO[str] | None = None) -> dict[str, dict[str, Any]]:
-    """Run every target on `workers` xdist workers; returns name -> result (see run_target)."""
+# pytest's own plugins the workers have no use for (each is hooks to call around every item);
+# junitxml stays: record_property, which hands each result to the controller, is its fixture.
+WORKER_UNUSED_PLUGINS = ("cacheprovider", "terminal", "doctest", "pastebin", "legacypath", "unittest", "debugging",
+                         "setuponly", "setupplan", "stepwise", "recwarn", "tmpdir", "monkeypatch", "subtests",
+                         "unraisableexception", "threadexception", "faulthandler")
+ZYGOTE_BIND_SECONDS = 5.0  # how long the template may take to listen before the slow way is taken
+
+
+@contextlib.contextmanager
+def _template(folder: Path, env: Mapping[str, str]) -> Iterator[tuple[str, str] | None]:
+    """The template processes (zygote.py) with environment `env` (no credential in it); yields
+    their sockets (workers, runs), or None where they cannot be used. They end with the block."""
+    from apiconform.fleet import zygote
+
+    if not zygote.supported():
+        yield None
+        return
+    paths = (str(folder / "workers.sock"), str(folder / "runs.sock"))
+    proc = subprocess.Popen([sys.executable, "-m", "apiconform.fleet.zygote", *paths], env=dict(env),
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + ZYGOTE_BIND_SECONDS
+        while not all(map(os.path.exists, paths)) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)  # it listens before it imports the engine: moments
+        yield paths if all(map(os.path.exists, paths)) and proc.poll() is None else None
+    finally:
+        with contextlib.suppress(OSError):
+            assert proc.stdin is not None
+            proc.stdin.close()  # the signal to end, to both templates (they share the pipe)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def worker_args(workers: int, zygote: str | None) -> list[str]:
+    """xdist's options: `workers` workers, forked from the template when there is one."""
+    if zygote:
+        from apiconform.fleet import launcher
+
+        python = shlex.join([sys.executable, "-S", "-I", str(Path(launcher.__file__)), zygote])
+        if "//" not in python:  # execnet's separator of spec parts
+            return ["--tx", f"{workers}*popen//python={python}"]
+    return ["-n", str(workers)]
+
+
+def _xdist(fleet: Fleet, report_dir: Path, workers: int, folder: Path, files: list[Path],
+           sockets: tuple[str, str] | None, progress: _Progress) -> int:
+    """The pytest-xdist session over the plan (in this process's scrubbed environment)."""
     import pytest
 
-    from apiconform.fleet import worker_suite
+    plan_file = Path(os.environ[PLAN_ENV])
+    worker_socket, run_socket = sockets or (None, None)
+    plan_file.write_text(json.dumps(plan(fleet, report_dir, files, run_socket)), encoding="utf-8")
+    ini = folder / "pytest.ini"
+    ini.write_text("[pytest]\n", encoding="utf-8")
+    # No conftest.py: the workers run one file of the kit, not whatever checkout it lies in (the
+    # kit's own tests' conftest gave each of them, so each run, an empty plan cache).
+    args = [str(Path(__file__).with_name("worker_suite.py")), "-c", str(ini), "--rootdir", str(folder),
+            "--confcutdir", str(folder), "--noconftest", *worker_args(workers, worker_socket), "--dist", "worksteal",
+            "-p", "xdist.plugin", *(arg for name in WORKER_UNUSED_PLUGINS for arg in ("-p", f"no:{name}"))]
+    return int(pytest.main(args, plugins=[progress]))
 
+
+def run_fleet(fleet: Fleet, report_dir: Path, workers: int, stream: IO[str] | None = None,
+              on_result: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, dict[str, Any]]:
+    """Run every target on `workers` xdist workers; returns name -> result (see run_target).
+    `on_result(name, result)` is called as each target finishes."""
     out = stream or sys.stderr
-    progress = _Progress(fleet, out)
+    progress = _Progress(fleet, out, on_result)
     with tempfile.TemporaryDirectory(prefix="apiconform-fleet-") as tmp:  # created 0700
-        files = write_credentials(Path(tmp), fleet, os.environ)
         plan_file = Path(tmp) / "plan.json"
-        plan_file.write_text(json.dumps(plan(fleet, report_dir, files)), encoding="utf-8")
-        ini = Path(tmp) / "pytest.ini"
-        ini.write_text("[pytest]\n", encoding="utf-8")
-        args = [str(Path(worker_suite.__file__)), "-c", str(ini), "--rootdir", tmp, "--confcutdir", tmp,
-                "-n", str(workers), "--dist", "worksteal", "-p", "xdist.plugin", "-p", "no:cacheprovider",
-                "-p", "no:terminal"]
-        # The workers inherit this environment: no credential of any target is in it.
-        hidden = dict.fromkeys(os.environ.keys() - scrubbed(os.environ, fleet.credential_vars()).keys())
-        # No plugin autoload, here or in the workers (they inherit it): schemathesis's pytest plugin
-        # alone costs each worker ~2 s of CPU, and xdist schedules nothing before every worker is up.
-        with _environ(**hidden, **{PLAN_ENV: str(plan_file), "PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None,
-                                   "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}):
-            code = pytest.main(args, plugins=[progress])
+        # The workers, and the template they and the runs are forked from, get this environment:
+        # no credential of any target is in it. No plugin autoload, here or in the workers (they
+        # inherit it): schemathesis's pytest plugin alone costs each worker ~2 s of CPU, and xdist
+        # schedules nothing before every worker is up.
+        settings: dict[str, str | None] = {PLAN_ENV: str(plan_file), "PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None,
+                                           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        clean = scrubbed(os.environ, fleet.credential_vars())
+        hidden = dict.fromkeys(os.environ.keys() - clean.keys())
+        template_env = {k: v for k, v in {**clean, **settings}.items() if v is not None}
+        # The template first: it imports the engine while this process sets up the rest.
+        with _template(Path(tmp), template_env) as sockets:
+            files = write_credentials(Path(tmp), fleet, os.environ)
+            with _environ(**hidden, **settings):
+                code = _xdist(fleet, report_dir, workers, Path(tmp), files, sockets, progress)
     for target in fleet.targets:
         progress.results.setdefault(target.name, {
             "name": target.name, "exit_code": EXIT_INCOMPLETE, "verdict": "incomplete", "has_report": False,
@@ -269,12 +382,21 @@ def audit(fleet: Fleet, report_dir: Path, workers: int, stream: IO[str] | None =
     print(f"apiconform audit: {len(fleet.targets)} targets on {workers} workers; artifacts in {report_dir}",
           file=out, flush=True)
     started = time.monotonic()
-    results = run_fleet(fleet, report_dir, workers, out)
+    read: dict[str, FleetEntry] = {}
+
+    def read_report(name: str, result: dict[str, Any]) -> None:
+        """A finished target's report, read while the others still run."""
+        if result["has_report"]:
+            with contextlib.suppress(Exception):  # read again below, where its error is the audit's
+                read[name] = entry_from_report(report_dir / name / "report.json", report_dir, name)
+
+    results = run_fleet(fleet, report_dir, workers, out, on_result=read_report)
     entries = []
     for target in fleet.targets:
         result = results[target.name]
         if result["has_report"]:
-            entry = entry_from_report(report_dir / target.name / "report.json", report_dir, target.name)
+            entry = read.get(target.name) or entry_from_report(report_dir / target.name / "report.json", report_dir,
+                                                               target.name)
             entry.exit_code = int(result["exit_code"])
         else:
             entry = FleetEntry(name=target.name, profile=target.profile, base_url=target.base_url,
