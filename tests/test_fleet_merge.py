@@ -21,6 +21,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from tests.test_bad_input import refused
 
 from apiconform.cli import main
 from apiconform.fleet.merge import NO_REPORT_REASON
@@ -168,30 +169,19 @@ def test_a_name_is_matched_whatever_its_case_and_takes_the_fleets_spelling(tmp_p
     assert (out / "vendor-a" / "report.html").is_file()
 
 
-def one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own refusals
-        code = exc.code  # type: ignore[assignment]
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert len(err.strip().splitlines()) == 1, err
-    return err.strip()
-
-
 def test_what_the_fleet_does_not_expect_is_refused(tmp_path: Path, runs: dict[str, Path],
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     reports = downloads(tmp_path, runs, **{"vendor-a": "pass", "vendor-z": "pass"})
     out = tmp_path / "fleet"
-    line = one_line(["merge", *reports, "--report-dir", str(out), "--fleet", fleet_file(tmp_path)], capsys)
+    line = refused(["merge", *reports, "--report-dir", str(out), "--fleet", fleet_file(tmp_path)], capsys)
     assert "target 'vendor-z' is not in the fleet file" in line and "expected: vendor-a, vendor-b, vendor-c" in line
-    line = one_line(["merge", reports[0], "--report-dir", str(out), "--expect", "vendor-a:booga"], capsys)
+    line = refused(["merge", reports[0], "--report-dir", str(out), "--expect", "vendor-a:booga"], capsys)
     assert line.endswith("target 'vendor-a' is a boomerang report, but --expect names it booga")
     for expect, words in (("", "no target named"), (" , ", "no target named"), ("a,,b", "an empty name"),
                           ("a,A", "named twice"), ("a:nope", "the profile must be one of"),
                           ("../x", "is not a target name")):
-        assert words in one_line(["merge", reports[0], "--report-dir", str(out), "--expect", expect], capsys)
-    line = one_line(["merge", reports[0], "--report-dir", str(out), "--expect", "vendor-a", "--fleet", "f.toml"],
+        assert words in refused(["merge", reports[0], "--report-dir", str(out), "--expect", expect], capsys)
+    line = refused(["merge", reports[0], "--report-dir", str(out), "--expect", "vendor-a", "--fleet", "f.toml"],
                     capsys)
     assert "not allowed with argument" in line
     assert not out.exists()
@@ -200,7 +190,7 @@ def test_what_the_fleet_does_not_expect_is_refused(tmp_path: Path, runs: dict[st
 def test_a_missing_target_of_unknown_profile_must_be_named_with_it(tmp_path: Path, runs: dict[str, Path],
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "fleet"
-    line = one_line(["merge", "--report-dir", str(out), "--expect", "a,b:booga,c:boomerang"], capsys)
+    line = refused(["merge", "--report-dir", str(out), "--expect", "a,b:booga,c:boomerang"], capsys)
     assert line == ("apiconform: --expect: a has no report and its profile cannot be told from the others: "
                     "write a:booga or a:boomerang")
 
@@ -221,7 +211,7 @@ def test_a_fleet_file_without_targets_says_how_to_write_them(tmp_path: Path, cap
     path.write_text(text, encoding="utf-8")
     argv = ["audit", str(path)] if command == "audit" else ["merge", "--report-dir", str(tmp_path / "o"),
                                                               "--fleet", str(path)]
-    assert one_line(argv, capsys) == f"apiconform: fleet file {path}: {message}"
+    assert refused(argv, capsys) == f"apiconform: fleet file {path}: {message}"
 
 
 # -- what needs attention leads -----------------------------------------------------------------------

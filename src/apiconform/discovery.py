@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apiconform.exchange import Exchange
-from apiconform.surface import Endpoint, Param, Surface, from_openapi
+from apiconform.surface import Endpoint, Param, Resolver, Surface, from_openapi
 
 if TYPE_CHECKING:
     from apiconform.context import Context
@@ -47,15 +47,7 @@ class Discovery:
 
     def resolve(self, node: Any) -> Any:
         """Follow a local `$ref` (`#/components/...`), a few levels deep at most."""
-        for _ in range(8):
-            if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
-                return node
-            target: Any = self.document
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) \
-                    else None
-            node = target
-        return node
+        return Resolver(self.document or {})(node)
 
     def query_parameters(self, path: str, method: str = "get") -> dict[str, dict[str, Any]] | None:
         """name -> parameter object of an operation's query parameters; None when the document

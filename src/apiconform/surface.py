@@ -169,7 +169,7 @@ def _text(value: Any) -> str:
 
 
 # -- from an OpenAPI document ---------------------------------------------------------------
-class _Resolver:
+class Resolver:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
 
@@ -226,7 +226,7 @@ def _example(param: Mapping[str, Any], schema: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _params(resolve: _Resolver, item: Mapping[str, Any], op: Mapping[str, Any]) -> list[Param]:
+def _params(resolve: Resolver, item: Mapping[str, Any], op: Mapping[str, Any]) -> list[Param]:
     found: dict[tuple[str, str], Param] = {}
     for raw in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
         param = resolve(raw)
@@ -241,7 +241,7 @@ def _params(resolve: _Resolver, item: Mapping[str, Any], op: Mapping[str, Any]) 
     return list(found.values())
 
 
-def _success_schema(resolve: _Resolver, op: Mapping[str, Any]) -> Any:
+def _success_schema(resolve: Resolver, op: Mapping[str, Any]) -> Any:
     responses = op.get("responses")
     if not isinstance(responses, Mapping):
         return None
@@ -272,7 +272,7 @@ def classify(profile: str, template: str, query: list[Param], props: Mapping[str
 def from_openapi(profile: str, document: Mapping[str, Any], source: str,
                  pagination: Iterable[str], group_of: Any = None) -> Surface:
     """Every GET operation of `document`, classified; `group_of(template)` names its group."""
-    resolve = _Resolver(document)
+    resolve = Resolver(document)
     prefix = servers_path(document)
     endpoints: list[Endpoint] = []
     paths = document.get("paths")
