@@ -48,7 +48,7 @@ import threading
 import time
 import traceback
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 MAX_FDS = 3  # a worker's stdin, stdout and stderr
@@ -224,6 +224,22 @@ def _reap() -> None:
             pass
 
 
+def _exit_with(body: Callable[[], int]) -> NoReturn:
+    """A fork's whole life: `body`'s exit status (70, EX_SOFTWARE, if it raised, with the
+    traceback on stderr), output flushed, and never a return into the parent's code."""
+    code = 70
+    try:
+        code = body()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
 def _fork_for(listener: socket.socket, selector: selectors.BaseSelector, kind: str) -> None:
     """Accept one request and fork the process it asks for (or refuse it: the slow way)."""
     conn, _ = listener.accept()
@@ -239,21 +255,15 @@ def _fork_for(listener: socket.socket, selector: selectors.BaseSelector, kind: s
         sys.stdout.flush()
         sys.stderr.flush()
         if os.fork() == 0:  # the child never returns into the loop
-            code = 70
-            try:
+
+            def child() -> int:
                 selector.close()
                 listener.close()
                 _child_signals()
                 gc.enable()
-                code = _worker(conn, message, fds) if message["kind"] == "worker" else _keeper(conn, message)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    traceback.print_exc()
-            finally:
-                with contextlib.suppress(Exception):
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                os._exit(code)
+                return _worker(conn, message, fds) if message["kind"] == "worker" else _keeper(conn, message)
+
+            _exit_with(child)
     finally:
         conn.close()
         for fd in fds:
@@ -320,20 +330,14 @@ def _keeper(conn: socket.socket, message: Mapping[str, Any]) -> int:
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        code = 70
-        try:
+
+        def run() -> int:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             conn.close()
             os.close(tail_in)
-            code = _run(spec, message["scrub"], tail_out)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                traceback.print_exc()
-        finally:
-            with contextlib.suppress(Exception):
-                sys.stdout.flush()
-                sys.stderr.flush()
-            os._exit(code)
+            return _run(spec, message["scrub"], tail_out)
+
+        _exit_with(run)
     os.close(tail_out)
     timeout = float(spec["timeout_seconds"])
     while True:
