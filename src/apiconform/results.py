@@ -30,8 +30,8 @@ class RuleResult:
     tests: list[str] = field(default_factory=list)
     duration: float = 0.0
     requests: int = 0
-    # How many exchanges the rule judged: for a rule with per-exchange checks, every exchange of
-    # the run they apply to (whichever test sent it); otherwise the exchanges of its own tests.
+    # How many exchanges the rule judged: those its tests sent or read from shared probes, and
+    # every exchange of the run its per-exchange checks apply to (each once; see `see`).
     judged: int = 0
     # The waiver entry that matched this rule, if any: {rule, reason, expires, status} where
     # status is applied | expired | unused (see waivers.apply_waivers).
