@@ -30,7 +30,8 @@ from apiconform import mocks
 SERVER = r"""
 import socket, sys
 import uvicorn
-from apiconform.mocks import booga, boomerang
+from apiconform.profiles.booga import mock as booga
+from apiconform.profiles.boomerang import mock as boomerang
 profile, mutant, limit = sys.argv[1], sys.argv[2] or None, int(sys.argv[3])
 if profile == "booga":
     app = booga.create_app(mutant, enforce_https=False,

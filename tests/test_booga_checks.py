@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from apiconform import checks
-from apiconform.checks.booga import envelope_violations, file_violations, parse_iso, validation_violations
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.inprocess import InProcessTransport
-from apiconform.mocks.booga import CREDENTIALS, create_app
+from apiconform.profiles.booga.checks import envelope_violations, file_violations, parse_iso, validation_violations
+from apiconform.profiles.booga.mock import CREDENTIALS, create_app
 
 GOOD_FILE = {"id": "f8c1d2e3-4a5b-6c7d-8e9f-0a1b2c3d4e5f", "name": "Q4-Report.pdf", "size": 1048576,
              "content_type": "application/pdf", "created_at": "2026-03-15T10:30:00Z",

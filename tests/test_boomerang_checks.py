@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from apiconform import checks
-from apiconform.checks.boomerang import accepts_gzip, schema
 from apiconform.client import decode_body
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.locations import fixtures_dir
+from apiconform.profiles.boomerang.checks import accepts_gzip, schema
 
 CT = ("Content-Type", "application/json; charset=utf-8")
 

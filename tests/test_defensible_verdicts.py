@@ -16,10 +16,11 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
-from apiconform import mocks, probes_booga
+from apiconform import mocks
 from apiconform.checks import violations
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.inprocess import InProcessTransport
+from apiconform.profiles.booga import probes as probes_booga
 from apiconform.runner import RunOutcome, run
 from apiconform.session import Options, harness
 

@@ -28,7 +28,7 @@ import pytest
 from tests.servers.threaded import serve_in_thread
 
 from apiconform import mocks
-from apiconform.mocks.boomerang import CREDENTIALS
+from apiconform.profiles.boomerang.mock import CREDENTIALS
 
 NOT_LOADED = ("jsonschema", "yaml", "rich", "click", "asyncio", "schemathesis", "tomllib")
 SCRIPT = """

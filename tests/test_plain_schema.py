@@ -17,9 +17,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from apiconform.checks.boomerang import schema, schema_violations
 from apiconform.checks.plain_schema import plainly_valid
 from apiconform.locations import fixtures_dir
+from apiconform.profiles.boomerang.checks import schema, schema_violations
 
 FIXTURE_SCHEMAS = sorted(p.name for p in (fixtures_dir("boomerang") / "schemas").glob("*.json"))
 NAMES = st.sampled_from(["data", "items", "pagination", "status", "code", "http_status", "timestamp", "trace_id",

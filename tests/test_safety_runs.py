@@ -47,7 +47,7 @@ def test_budget_from_the_target_file_and_a_failure_outranks_incomplete(tmp_path:
 def test_full_booga_run_against_sixty_a_minute_never_sees_a_429(capsys: pytest.CaptureFixture[str]) -> None:
     clock = FakeClock()
     limits = {label: (60, 3600) for label in ("primary", "b", "scoped", "anonymous")}
-    from apiconform.mocks import booga
+    from apiconform.profiles.booga import mock as booga
 
     app = booga.create_app(limits=limits, clock=clock.now)
     with harness(app=app, clock=clock.now, sleep=clock.sleep) as hooks:

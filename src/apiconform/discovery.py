@@ -246,7 +246,7 @@ def prepare(ctx: Context) -> None:
     """The run-level probes, before the first rule: how the key is sent (Booga accepts two
     headers; a deployment refusing one still has the other judged), then the surface."""
     if ctx.profile == "booga":
-        from apiconform.probes_booga import choose_auth_style
+        from apiconform.profiles.booga.probes import choose_auth_style
 
         choose_auth_style(ctx)
     surface = ctx.surface()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apiconform.checks.booga import parse_iso, plain_int
+from apiconform.profiles.booga.checks import parse_iso, plain_int
 
 # Database collations differ: names may sort by code point, case-insensitively, or ignoring
 # punctuation (e.g. PostgreSQL's en_US). Any of these is "sorted by name".

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apiconform.context import Context
-from apiconform.probes_booga import choose_auth_style
+from apiconform.profiles.booga.probes import choose_auth_style
 
 
 @pytest.fixture(autouse=True)

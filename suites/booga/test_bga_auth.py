@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from apiconform.context import Context
-from apiconform.probes_booga import item_path, list_path
+from apiconform.profiles.booga.probes import item_path, list_path
 
 TOKEN_CHARS = string.ascii_letters + string.digits + "-._~"
 # How a wrong key is made from the real one: near misses catch prefix or case-folded comparisons.

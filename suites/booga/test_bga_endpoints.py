@@ -23,17 +23,17 @@ from typing import Any
 import pytest
 
 from apiconform.breadth import each_endpoint
-from apiconform.breadth_booga import (
+from apiconform.context import Context
+from apiconform.errors import Incomplete
+from apiconform.profiles.booga.checks import envelope_violations, json_body
+from apiconform.profiles.booga.endpoint_probes import (
     MAX_WALKED,
     BoogaProbes,
     every_endpoint_but_the_list,
     further,
     probes_for,
 )
-from apiconform.checks.booga import envelope_violations, json_body
-from apiconform.context import Context
-from apiconform.errors import Incomplete
-from apiconform.probes_booga import FULL, envelope, ident, link_url, results
+from apiconform.profiles.booga.probes import FULL, envelope, ident, link_url, results
 from apiconform.sorting import EARLIEST_ZONE, LATEST_ZONE, NAME_KEYS, is_sorted, sort_value
 from apiconform.surface import Endpoint
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from apiconform.checks.booga import validation_violations
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
-from apiconform.probes_booga import created_files, created_id, get_list, item_path, list_path
+from apiconform.profiles.booga.checks import validation_violations
+from apiconform.profiles.booga.probes import created_files, created_id, get_list, item_path, list_path
 from apiconform.sweep import sweep
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from apiconform.context import Context
 from apiconform.errors import Incomplete
-from apiconform.probes_booga import (
+from apiconform.profiles.booga.probes import (
     DATA_HINT,
     FULL,
     envelope,

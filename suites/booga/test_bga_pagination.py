@@ -13,11 +13,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from apiconform.checks import require_decoded
-from apiconform.checks.booga import envelope_violations, json_body
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
-from apiconform.probes_booga import (
+from apiconform.profiles.booga.checks import envelope_violations, json_body
+from apiconform.profiles.booga.probes import (
     DATA_HINT,
     FULL,
     envelope,

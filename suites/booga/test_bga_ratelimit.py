@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 
-from apiconform.checks.booga import rate_value
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
-from apiconform.probes_booga import first_page, get_list, item_path, list_path, results
+from apiconform.profiles.booga.checks import rate_value
+from apiconform.profiles.booga.probes import first_page, get_list, item_path, list_path, results
 from apiconform.sweep import sweep
 
 PER_KEY_REQUESTS = 5

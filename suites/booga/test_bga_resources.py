@@ -7,10 +7,18 @@ import uuid
 
 import pytest
 
-from apiconform.checks.booga import file_violations, files_in, json_body
 from apiconform.context import Context
 from apiconform.exchange import Exchange
-from apiconform.probes_booga import first_page, get_list, item_path, list_path, require_count, results, sample_id
+from apiconform.profiles.booga.checks import file_violations, files_in, json_body
+from apiconform.profiles.booga.probes import (
+    first_page,
+    get_list,
+    item_path,
+    list_path,
+    require_count,
+    results,
+    sample_id,
+)
 from apiconform.sweep import sweep
 
 

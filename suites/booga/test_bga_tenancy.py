@@ -6,7 +6,7 @@ import pytest
 
 from apiconform.context import Context
 from apiconform.errors import Incomplete
-from apiconform.probes_booga import DATA_HINT, FULL, get_list, ident, item_path, results, sample_id, traversal
+from apiconform.profiles.booga.probes import DATA_HINT, FULL, get_list, ident, item_path, results, sample_id, traversal
 
 
 @pytest.mark.rule("BGA-TENANCY-ITEM")

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from apiconform.checks.booga import json_body, validation_violations
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
-from apiconform.probes_booga import created_files, created_id, item_path, list_path
+from apiconform.profiles.booga.checks import json_body, validation_violations
+from apiconform.profiles.booga.probes import created_files, created_id, item_path, list_path
 
 VOLATILE = ("updated_at",)  # a timestamp of the last write may move with each (idempotent) write
 

@@ -16,7 +16,10 @@ from collections.abc import Callable
 import pytest
 
 from apiconform.breadth import each_endpoint
-from apiconform.breadth_boomerang import (
+from apiconform.context import Context
+from apiconform.exchange import Exchange
+from apiconform.profiles.boomerang.checks import error_code, parsed_body
+from apiconform.profiles.boomerang.endpoint_probes import (
     METHODS_READ_ONLY,
     METHODS_WRITING,
     REQUEST_ID,
@@ -26,9 +29,6 @@ from apiconform.breadth_boomerang import (
     items_and_meta,
     probes_for,
 )
-from apiconform.checks.boomerang import error_code, parsed_body
-from apiconform.context import Context
-from apiconform.exchange import Exchange
 from apiconform.surface import Endpoint, Param
 
 # Past 64 bits: an integer a server must still refuse or clamp, never crash on.

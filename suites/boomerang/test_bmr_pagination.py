@@ -16,11 +16,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from apiconform.breadth_boomerang import items_and_meta
-from apiconform.checks.boomerang import error_code, limit_violations
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
+from apiconform.profiles.boomerang.checks import error_code, limit_violations
+from apiconform.profiles.boomerang.endpoint_probes import items_and_meta
 from apiconform.sweep import sweep
 
 MAX_PAGES = 20  # a traversal never walks more pages than this (request budget on live targets)

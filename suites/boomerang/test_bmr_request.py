@@ -12,11 +12,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from apiconform.breadth_boomerang import METHODS_READ_ONLY, METHODS_WRITING
-from apiconform.checks.boomerang import error_code, parsed_body
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
+from apiconform.profiles.boomerang.checks import error_code, parsed_body
+from apiconform.profiles.boomerang.endpoint_probes import METHODS_READ_ONLY, METHODS_WRITING
 from apiconform.sweep import sweep
 
 ENDPOINTS = ["resource", "resources"]

@@ -7,15 +7,15 @@ from typing import Any
 import pytest
 
 from apiconform.checks import require_decoded
-from apiconform.checks.boomerang import (
+from apiconform.context import Context
+from apiconform.errors import Incomplete
+from apiconform.exchange import Exchange
+from apiconform.profiles.boomerang.checks import (
     content_coding,
     parsed_body,
     schema_violations,
     timestamp_violations,
 )
-from apiconform.context import Context
-from apiconform.errors import Incomplete
-from apiconform.exchange import Exchange
 from apiconform.sweep import sweep
 
 ENDPOINTS = ["resource", "resources"]

@@ -196,4 +196,5 @@ def all_violations(exchange: Exchange, prefix: str = "") -> Iterator[tuple[str, 
 
 def _load_profiles() -> None:
     # Importing the profile modules registers their checks.
-    from apiconform.checks import booga, boomerang  # noqa: F401
+    from apiconform.profiles.booga import checks as _booga  # noqa: F401
+    from apiconform.profiles.boomerang import checks as _boomerang  # noqa: F401

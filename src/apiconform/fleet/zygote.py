@@ -129,9 +129,10 @@ WORKER_MODULES = ("execnet", "execnet.gateway_base", "pytest", "xdist.plugin", "
 # waits. Imports only: none of them holds run state. A run forked before one of them is in
 # imports it itself, the same run, only slower.
 RUN_MODULES = ("apiconform.plugin", "apiconform.runner", "apiconform.cli", "apiconform.judge",
-               "apiconform.breadth", "apiconform.breadth_booga", "apiconform.breadth_boomerang",
-               "apiconform.probes_booga", "apiconform.sorting", "apiconform.checks.booga",
-               "apiconform.checks.boomerang", "apiconform.checks.plain_schema", "apiconform.report",
+               "apiconform.breadth", "apiconform.profiles.booga.endpoint_probes",
+               "apiconform.profiles.boomerang.endpoint_probes",
+               "apiconform.profiles.booga.probes", "apiconform.sorting", "apiconform.profiles.booga.checks",
+               "apiconform.profiles.boomerang.checks", "apiconform.checks.plain_schema", "apiconform.report",
                "apiconform.report.console", "apiconform.report.html", "apiconform.report.json_report",
                "apiconform.report.junit", "apiconform.report.markdown", "_pytest._argcomplete", "readline",
                "encodings.idna", "stringprep")

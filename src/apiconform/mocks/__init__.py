@@ -24,7 +24,7 @@ class Mutant:
 
 def mock_module(profile: str) -> ModuleType:
     try:
-        return importlib.import_module(f"apiconform.mocks.{profile}")
+        return importlib.import_module(f"apiconform.profiles.{profile}.mock")
     except ModuleNotFoundError as exc:
         raise ConfigError(f"no reference mock for profile {profile!r}") from exc
 

@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from apiconform.checks import require_decoded
-from apiconform.checks.booga import envelope_violations, json_body
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
+from apiconform.profiles.booga.checks import envelope_violations, json_body
 
 FULL = 100  # the documented maximum limit: fewest requests per item
 MAX_PAGES = 10  # a traversal walks at most this many pages of FULL (request budget)

@@ -15,7 +15,7 @@ from typing import Any
 from apiconform.breadth import EndpointProbes, unreached
 from apiconform.context import Context
 from apiconform.exchange import Exchange
-from apiconform.probes_booga import FULL, envelope, ident, link_url, list_path
+from apiconform.profiles.booga.probes import FULL, envelope, ident, link_url, list_path
 from apiconform.surface import Endpoint
 
 WALK_PAGES = 3  # a further list is walked in about this many pages

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apiconform.breadth import EndpointProbes
-from apiconform.checks.boomerang import parsed_body
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
+from apiconform.profiles.boomerang.checks import parsed_body
 from apiconform.surface import Endpoint
 
 # Methods that change nothing on any server (RFC 9110 safe methods, WebDAV's read-only ones): a

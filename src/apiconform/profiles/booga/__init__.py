@@ -1,0 +1,1 @@
+"""Booga Enterprise REST API (booga-using-the-api.txt): checks, probes, reference mock."""

@@ -1,0 +1,1 @@
+"""Boomerang Developer API (boomerang-overview.txt): checks, probes, reference mock."""
