@@ -1,7 +1,9 @@
 """The pytest plugin: runs the conformance suites and turns test outcomes into rule verdicts.
 
-Loaded through the `pytest11` entry point. It is inert for tests that do not use the `ctx`
-fixture, so the kit's own tests and other projects' suites are unaffected.
+Loaded through the `pytest11` entry point, so it is in every pytest session of an environment
+the kit is installed in. It is inert for a session that does not run the kit's suites: no
+hypothesis profile, no forced seed, nothing at configure time but its options and the `rule`
+marker, so the kit's own tests and other projects' suites are unaffected.
 
 Each conformance test carries `@pytest.mark.rule("ID")` naming one catalog rule. Outcomes
 map onto verdicts: passed -> pass, a `RuleViolation`/assertion -> fail, an `Incomplete`
@@ -12,9 +14,10 @@ takes the worst verdict among them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ from apiconform.discovery import prepare
 from apiconform.errors import ConfigError, Incomplete, RuleViolation
 from apiconform.exchange import Exchange
 from apiconform.judge import judge_run
+from apiconform.locations import suites_dir
 from apiconform.redact import REDACTOR
 from apiconform.results import RuleResult, RunResult
 from apiconform.session import Options, ProfileSession, check_rule_ids, open_profile, progress_line, utc_now
@@ -38,17 +42,49 @@ from apiconform.waivers import Waiver, apply_waivers, load_waivers
 
 STATE = pytest.StashKey["ApiconformState"]()
 
-settings.register_profile(
-    "apiconform",
-    database=None,  # no example database: a run depends on the seed alone
-    deadline=None,  # network latency is not a property of the code under test
-    derandomize=False,
-    phases=(Phase.explicit, Phase.generate),  # no shrinking: it costs requests on live targets
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
-    max_examples=25,
-    print_blob=False,
-)
+# The hypothesis settings of a conformance run. Never registered at import: hypothesis reads its
+# default settings when @given/@settings decorate a test, and a profile loaded by this plugin
+# would change every test of every project in the environment (issue 23). They apply while the
+# kit's suites are imported and for the rest of a conformance session, then the profile that
+# was loaded before comes back.
+HYPOTHESIS_PROFILE = "apiconform"
+HYPOTHESIS_SETTINGS: dict[str, Any] = {
+    "database": None,  # no example database: a run depends on the seed alone
+    "deadline": None,  # network latency is not a property of the code under test
+    "derandomize": False,
+    "phases": (Phase.explicit, Phase.generate),  # no shrinking: it costs requests on live targets
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                              HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    "max_examples": 25,
+    "print_blob": False,
+}
+
+
+@functools.cache
+def _hypothesis_profile() -> str:
+    # On hypothesis's own defaults, not on whatever profile is loaded: the same run everywhere.
+    settings.register_profile(HYPOTHESIS_PROFILE, settings.get_profile("default"), **HYPOTHESIS_SETTINGS)
+    return HYPOTHESIS_PROFILE
+
+
+@contextlib.contextmanager
+def kit_hypothesis_profile() -> Iterator[None]:
+    """The kit's hypothesis profile for the block, the previous one restored after it."""
+    previous = settings.get_current_profile_name()
+    settings.load_profile(_hypothesis_profile())
+    try:
+        yield
+    finally:
+        settings.load_profile(previous)
+
+
+@functools.cache
+def _kit_suites() -> Path:
+    return suites_dir().resolve()
+
+
+def _in_kit_suites(path: Path) -> bool:
+    return path.resolve().is_relative_to(_kit_suites())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,6 +149,8 @@ class ApiconformState:
         self.report_dirs: dict[str, Path] = {}
         self.tests_of: dict[str, list[str]] = {}  # rule id -> its selected tests (node ids)
         self.interrupted: str | None = None  # the signal that stopped the run ("SIGTERM")
+        # A conformance session's hypothesis profile and seed, undone when the session ends.
+        self.hypothesis_scope: contextlib.ExitStack | None = None
 
     def session(self, profile: str) -> ProfileSession:
         if profile not in self.profiles:
@@ -153,17 +191,46 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(id): the catalog rule this conformance test checks")
     state = ApiconformState(config)
     config.stash[STATE] = state
-    settings.load_profile("apiconform")
     seed = state.options.seed
     state.seed = 0 if seed is None else seed  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
+    """A module of the kit's suites is imported under the kit's hypothesis profile.
+
+    Hypothesis fixes a test's settings when its decorators run, at import, before collection
+    can tell a conformance session from another; the suites' own `@settings(max_examples=N)`
+    still override the profile's cap. Any other module is imported untouched.
+    """
+    if not (isinstance(collector, pytest.Module) and _in_kit_suites(collector.path)):
+        yield
+        return
+    with kit_hypothesis_profile():
+        yield
+
+
+def _start_conformance_hypothesis(state: ApiconformState) -> None:
+    """From here to the end of a conformance session: the kit's profile and its seed."""
+    if state.hypothesis_scope is not None:
+        return
+    scope = state.hypothesis_scope = contextlib.ExitStack()
+    scope.enter_context(kit_hypothesis_profile())
+    scope.callback(setattr, hypothesis_core, "global_force_seed", hypothesis_core.global_force_seed)
     # hypothesis' own --hypothesis-seed sets this same global; the kit's --seed drives it.
     hypothesis_core.global_force_seed = state.seed  # type: ignore[attr-defined]
 
 
+def _end_conformance_hypothesis(state: ApiconformState) -> None:
+    if state.hypothesis_scope is not None:
+        state.hypothesis_scope.close()  # the seed, then the profile, as they were
+        state.hypothesis_scope = None
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
-    hypothesis_core.global_force_seed = None
     state = config.stash.get(STATE, None)
     if state is not None:
+        _end_conformance_hypothesis(state)
         for profile in state.profiles.values():
             profile.context.client.close()
 
@@ -203,6 +270,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     selected.sort(key=lambda it: (r := rule_of(it)) is not None and "exhaust" in r.requires)
     items[:] = selected
     if profiles:  # a conformance run: not the kit's own tests, nor another project's
+        _start_conformance_hypothesis(state)
         plan_cache.use_for_hypothesis()
     try:
         for profile in sorted(profiles):
