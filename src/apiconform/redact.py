@@ -1,8 +1,11 @@
 """Redaction of credentials by value, in every form a server or library might echo them.
 
 Header-name redaction is not enough: servers echo keys back in error messages, Location
-headers and query strings, percent-encoded or inside a Basic/base64 blob. Every artifact
-the kit writes goes through `Redactor.text` (or `.value` for nested JSON-like data).
+headers and query strings, percent-encoded or inside a Basic/base64 blob. Nor are exact
+matches: a server that echoes a near-copy of a key (`Invalid API key: <what it got>`, a
+truncated or one-character-off key) hands back most of the real one, so any run of
+`RUN` or more consecutive characters of a credential is masked too, in any case. Every
+artifact the kit writes goes through `Redactor.text` (or `.value` for nested JSON-like data).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 MASK = "[REDACTED]"
+# The shortest run of a credential's characters masked wherever it appears: long enough that
+# ordinary text does not hit it by chance, short enough that what is left of a key is no help.
+RUN = 8
 # Header names whose values are secret whatever they hold.
 SECRET_HEADERS = {"authorization", "x-api-key", "proxy-authorization", "cookie", "set-cookie"}
 
@@ -44,10 +50,58 @@ def _forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= 4}
 
 
+def _runs(secret: str) -> set[str]:
+    """Every RUN-character window of the secret, lowercased (none for a shorter secret)."""
+    folded = secret.lower()
+    return {folded[i:i + RUN] for i in range(len(folded) - RUN + 1)}
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex matching any of `words`, their shared prefixes factored out.
+
+    Tried at every position of every artifact string: as a trie, the engine follows one branch
+    per character instead of trying each of the dozens of windows in turn (about 3x faster).
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: dict[str, Any]) -> str:
+        alternatives = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if "" in node:
+            alternatives.append("")
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return branch(trie)
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span replaced by MASK, overlapping or touching spans as one."""
+    spans.sort()
+    pieces: list[str] = []
+    done = 0  # text[:done] is already in pieces
+    start, end = spans[0]
+    for next_start, next_end in spans[1:]:
+        if next_start <= end:
+            end = max(end, next_end)
+            continue
+        pieces += [text[done:start], MASK]
+        done, start, end = end, next_start, next_end
+    pieces += [text[done:start], MASK, text[end:]]
+    return "".join(pieces)
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        # Overlapping RUN-character windows, found by a lookahead (a plain match would consume
+        # them): one pattern for lowercased text, one for text whose lowercase changes length.
+        self._runs: re.Pattern[str] | None = None
+        self._runs_any_case: re.Pattern[str] | None = None
         for secret in secrets:
             self.add(secret)
 
@@ -56,11 +110,17 @@ class Redactor:
             return
         self._secrets.add(secret)
         forms: set[str] = set()
+        runs: set[str] = set()
         for s in self._secrets:
             forms |= _forms(s)
+            runs |= _runs(s)
         # Longest first so that an encoded form is not half-replaced by a shorter one.
         alternatives = sorted(forms, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(f) for f in alternatives), re.IGNORECASE)
+        if runs:
+            lookahead = f"(?=({_trie_pattern(runs)}))"
+            self._runs = re.compile(lookahead)
+            self._runs_any_case = re.compile(lookahead, re.IGNORECASE)
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -69,7 +129,18 @@ class Redactor:
     def text(self, text: str) -> str:
         if self._pattern is None or not text:
             return text
-        return self._pattern.sub(MASK, text)
+        spans = [m.span() for m in self._pattern.finditer(text)] + self._run_spans(text)
+        return _masked(text, spans) if spans else text
+
+    def _run_spans(self, text: str) -> list[tuple[int, int]]:
+        if self._runs is None or self._runs_any_case is None:
+            return []
+        folded = text.lower()
+        # Lowercasing once and matching case-sensitively is ~2.5x faster than IGNORECASE, but
+        # only when it keeps every character's offset ("İ" lowercases to two characters).
+        if len(folded) == len(text):
+            return [m.span(1) for m in self._runs.finditer(folded)]
+        return [m.span(1) for m in self._runs_any_case.finditer(text)]
 
     def header(self, name: str, value: str) -> str:
         if name.lower() in SECRET_HEADERS:
