@@ -22,7 +22,7 @@ from apiconform.client import Client, Credential
 from apiconform.errors import Incomplete, RuleViolation
 from apiconform.exchange import Exchange
 from apiconform.redact import REDACTOR
-from apiconform.surface import Surface
+from apiconform.surface import Endpoint, Surface
 from apiconform.target import TargetConfig
 
 
@@ -44,12 +44,15 @@ class Context:
     # to X-API-Key when Bearer is refused, so one broken way of authenticating fails its own
     # rule and not every other (probes_booga.choose_auth_style).
     auth_style: str = "bearer"
-    # Exchanges the running test relied on without sending them (a shared probe another rule
-    # sent first): they count as judged by this rule too, and their endpoints as covered.
-    used: list[Exchange] = field(default_factory=list)
-    # How the running test's rule fared on each further endpoint (breadth.EndpointOutcome by label).
-    endpoint_outcomes: dict[str, Any] = field(default_factory=dict)
-    # The shared probes of each further endpoint, by template (breadth_booga / breadth_boomerang).
+    # The endpoint the running test item judges (one item per rule and endpoint), None for a
+    # rule about the deployment as a whole.
+    endpoint: Endpoint | None = None
+    # Exchanges a check of the running rule evaluated (ctx.expect / ctx.check / ctx.fail / ctx.judge
+    # name them): what `judged` counts, and where the rule is reported as judged. A probe the test
+    # only read (a page whose ids it compared against, say) is named by the check that used it.
+    judged: list[Exchange] = field(default_factory=list)
+    # The shared probes of each endpoint, by template (profiles/<profile>/probes.py): each named
+    # request is sent once per run, whichever rule asks for it first.
     endpoint_probes: dict[str, Any] = field(default_factory=dict)
     _surface: Surface | None = field(default=None, repr=False)
 
@@ -76,11 +79,11 @@ class Context:
         """The surface if the run has found it already (nothing is sent to find it)."""
         return self._surface
 
-    def use(self, *exchanges: Exchange | None) -> None:
-        """Say that the running test judges these exchanges, sent earlier by a shared probe."""
+    def judge(self, *exchanges: Exchange | None) -> None:
+        """Say that the running rule evaluated these exchanges (what `judged` counts)."""
         for ex in exchanges:
-            if ex is not None and all(ex is not other for other in self.used):
-                self.used.append(ex)
+            if ex is not None and all(ex is not other for other in self.judged):
+                self.judged.append(ex)
 
     # -- what the run may do -------------------------------------------------------
     @property
@@ -106,22 +109,13 @@ class Context:
             return self.exhaust_rate_limit
         if need == "scoped_key":
             return "scoped" in self.credentials
-        if need.startswith("feature:"):
-            return self.feature(need.split(":", 1)[1])[0] is not None
         raise ValueError(f"unknown requirement {need!r}")
-
-    def feature(self, name: str) -> tuple[Any, str]:
-        """(value, source) of a list filter the target declares, or (None, why not): discovery.py."""
-        from apiconform.discovery import feature
-
-        return feature(self, name)
 
     def require(self, *needs: str) -> None:
         """Skip the running test, with the reason, unless every need is met."""
         for need in needs:
             if not self.has(need):
-                reason = REQUIREMENTS.get(need) or self.feature(need.split(":", 1)[1])[1]
-                pytest.skip(reason)
+                pytest.skip(REQUIREMENTS[need])
 
     # -- sending -------------------------------------------------------------------
     def credential(self, auth: str | None) -> Credential | None:
@@ -141,9 +135,11 @@ class Context:
 
     # -- verdicts ------------------------------------------------------------------
     def fail(self, message: str, *exchanges: Exchange) -> None:
+        self.judge(*exchanges)
         raise RuleViolation(self.format_failure(message, exchanges), list(exchanges))
 
     def expect(self, condition: object, message: str, *exchanges: Exchange) -> None:
+        self.judge(*exchanges)
         if not condition:
             self.fail(message, *exchanges)
 
@@ -159,6 +155,8 @@ class Context:
             self.fail("; ".join(problems), exchange)
         for limited in (m for m in found if isinstance(m, checks.Unjudged)):
             raise Incomplete(REDACTOR.text(limited), exchange)  # the kit's own limit: `error`
+        if rid == (self.rule.id if self.rule else "") and checks.applies(rid, exchange):
+            self.judge(exchange)
 
     def note(self, message: str) -> None:
         """A remark for the report (e.g. a recommendation not followed): never a failure."""

@@ -13,14 +13,14 @@ that showed a violation and those that left it undecided (results.RuleResult). F
 
 `settle_evidence` enforces two principles in one place, for every rule alike:
 - a rule passes only after judging at least one exchange ("no evidence" is `error`);
-- a 404 to everything on an endpoint says the base URL or the path is wrong: a failure whose
-  evidence is only such answers is `error`, pointing at the base URL, never blamed on the target.
+- a 404 to everything the run sent says the base URL is wrong: a failure resting on such answers
+  is then `error`, pointing at the base URL, never blamed on the target.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +32,6 @@ _SEVERITY = {"fail": 3, "error": 2, "pass": 1, "skip": 0}
 # Rule ids whose second part is not the family a reader looks for.
 _FAMILY_ALIASES = {"NOT": "ERROR", "NO": "ERROR", "MALFORMED": "QUERY", "CONTENT": "REQUEST",
                    "IDEMPOTENT": "REQUEST", "TIMESTAMPS": "RESPONSE", "GZIP": "RESPONSE"}
-MIN_UNREACHED = 2  # answers, all 404, that make an endpoint unreached (one could be a real 404)
 
 
 def family(rule_id: str) -> str:
@@ -48,26 +47,25 @@ def _where(ex: Exchange, surface: Surface | None) -> str:
     return urlsplit(ex.request.url).path
 
 
-def unreached_endpoints(exchanges: Iterable[Exchange], surface: Surface | None) -> set[str]:
-    """Endpoints where every answer to a GET was a 404 (at least MIN_UNREACHED of them)."""
-    statuses: dict[str, list[int]] = defaultdict(list)
-    for ex in exchanges:
-        if ex.response is not None and ex.request.method.upper() == "GET":
-            statuses[_where(ex, surface)].append(ex.response.status)
-    return {where for where, seen in statuses.items() if len(seen) >= MIN_UNREACHED and set(seen) == {404}}
-
-
 def settle_evidence(results: Sequence[RuleResult], exchanges: Sequence[Exchange], base_url: str,
                     surface: Surface | None = None) -> None:
-    unreached = unreached_endpoints(exchanges, surface)
+    """No pass without a judged exchange; the base URL blamed only when nothing answered but 404.
+
+    An endpoint where every request answered 404 is `error` for that endpoint alone (its test
+    said so); a failure whose evidence is only such answers, in a run where no request at all
+    was answered otherwise, says the base URL is wrong: `error`, never blamed on the target. A
+    documented fixed path answering 404 while other paths answer is the target's failure.
+    """
+    answered = [ex for ex in exchanges if ex.response is not None and ex.request.method.upper() == "GET"]
+    nothing_but_404 = bool(answered) and all(ex.response is not None and ex.response.status == 404
+                                             for ex in answered)
     for result in results:
-        if result.verdict == "fail" and result.offending and unreached \
-                and all(_where(ex, surface) in unreached for ex in result.offending):
+        if result.verdict == "fail" and result.offending and nothing_but_404:
             where = sorted({_where(ex, surface) for ex in result.offending})
             result.verdict = "error"
-            result.reason = (f"every request to {', '.join(where[:3])} answered 404: the base URL ({base_url}) or "
-                             "the path is probably wrong (a gateway prefix belongs in --base-url); "
-                             "nothing there was judged")
+            result.reason = (f"every request of the run answered 404 ({', '.join(where[:3])} among them): the base "
+                             f"URL ({base_url}) is probably wrong (a gateway prefix belongs in --base-url); nothing "
+                             "was judged")
             result.inconclusive.extend(result.offending)
             result.offending = []
         if result.verdict == "pass" and result.judged == 0:
@@ -91,6 +89,9 @@ def endpoint_rows(result: RuleResult, surface: Surface | None) -> list[dict[str,
             verdict = "error"
         elif not verdict and judged.get(label):
             verdict = "pass"
+        elif verdict == "pass" and not judged.get(label):
+            # A cell says only what was judged there (its item passed on no exchange of its own).
+            verdict, reason = "skip", reason or "no exchange of it was judged there"
         if verdict:
             rows.append({"endpoint": label, "judged": judged.get(label, 0), "verdict": verdict,
                          "reason": reason})

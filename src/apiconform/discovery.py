@@ -6,9 +6,9 @@ filters or plugins: it reads the deployment's own OpenAPI document (fetched once
 and tests exactly what that declares. A target file may name more (`[features]`,
 `[openapi_plugins]`); what neither declares is `skip`, with the reason.
 
-- Filters: the query parameters of the list operation (GET on `paths.list`), `$ref`s resolved.
+- Filters: the query parameters each list operation declares, `$ref`s resolved (surface.py).
   `ordering` is tested on the fields its schema enumerates (`-name` counts as `name`); DRF's
-  OrderingFilter declares a plain string, so its fields must come from the target file.
+  OrderingFilter declares a plain string: then the target file's fields, else `created_at`.
 - Plugins: path groups, the first path segment after the prefix all paths share (`/api/files/`,
   `/api/files/{id}/` -> files). The group holding the schema endpoint itself is the core, not
   a plugin (whether a plugin filter keeps it is not specified).
@@ -77,6 +77,10 @@ def discover(ctx: Context) -> Discovery:
         return cached
     path = ctx.target.path("openapi")
     ex = ctx.get(path, note="the full OpenAPI document (what the deployment offers)", allow_fault=True)
+    if ex.response is None and not (ctx.client.budget.exhausted or ctx.client.stopped):
+        # One timeout or reset is not the document's verdict: the schema is "cached for one hour",
+        # so producing it may be slow the first time. Tried once more, then it is `error`.
+        ex = ctx.get(path, note="the full OpenAPI document, once more after no answer", allow_fault=True)
     found = Discovery(exchange=ex, document=None)
     if ex.response is None:
         found.problem = f"GET {path} got no response ({ex.error})"
@@ -93,35 +97,44 @@ def discover(ctx: Context) -> Discovery:
 
 
 # -- filters ------------------------------------------------------------------------------
-def feature(ctx: Context, name: str) -> tuple[Any, str]:
-    """(what to test, where it comes from) for a filter of the list operation, or (None, why not).
+def _named(ctx: Context, endpoint: Endpoint) -> bool:
+    """Whether the target file's [features] speak of this list: the list it names (paths.list),
+    or every list when the surface is the documents' defaults (no OpenAPI document to read)."""
+    surface = ctx.known_surface
+    return endpoint.template == ctx.target.path("list") or (surface is not None and not surface.from_document)
 
-    For `ordering` the value is the list of fields; for the others True.
-    """
-    declared = (ctx.target.settings.get("features") or {}).get(name)
-    if declared not in (None, [], False):
-        return declared, "named in the target file"
-    if declared is False:
-        return None, f"the target file turns {name} off"
-    found = discover(ctx)
-    list_path = ctx.target.path("list")
-    how = f"name it in the target file ([features] {name} = {'[...]' if name == 'ordering' else 'true'})"
-    if found.document is None:
-        return None, f"the served OpenAPI document is unusable ({found.problem}), so the list's filters are " \
-                     f"unknown; {how}"
-    params = found.query_parameters(list_path)
-    if params is None:
-        return None, f"the served OpenAPI document has no GET {list_path}, so its filters are unknown; {how}"
-    if name not in params:
-        return None, f"GET {list_path} does not declare {name} in the served OpenAPI document " \
-                     f"(\"Exact filtering parameters vary by endpoint\")"
-    if name != "ordering":
-        return True, "declared by the list operation in the served OpenAPI document"
-    fields = list(dict.fromkeys(v.lstrip("-") for v in found.enum_of(params[name]) if v.strip("-")))
-    if not fields:
-        return None, f"GET {list_path} declares ordering without listing its fields (as DRF's OrderingFilter " \
-                     f"does); {how}"
-    return fields, "the fields the list operation's ordering parameter enumerates"
+
+def declared(ctx: Context, endpoint: Endpoint, name: str) -> bool:
+    """Whether the list offers the filter `name`: its OpenAPI operation declares it ("Exact
+    filtering parameters vary by endpoint"), or the target file names it; `false` there turns it
+    off on every list."""
+    named = (ctx.target.settings.get("features") or {}).get(name)
+    if named is False:
+        return False
+    if named not in (None, []) and _named(ctx, endpoint):
+        return True
+    return endpoint.param(name) is not None
+
+
+def ordering_fields(ctx: Context, endpoint: Endpoint) -> list[str]:
+    """The fields `ordering` is tried on: those the operation enumerates (`-name` counts as
+    `name`), else those the target file names, else `created_at`, the document's own example
+    (DRF's OrderingFilter declares the parameter without its fields); [] when not declared."""
+    if not declared(ctx, endpoint, "ordering"):
+        return []
+    param = endpoint.param("ordering")
+    fields = list(dict.fromkeys(v.lstrip("-") for v in (param.enum if param else []) if v.strip("-")))
+    named = (ctx.target.settings.get("features") or {}).get("ordering")
+    if not fields and isinstance(named, list) and named:
+        fields = [str(f) for f in named]
+    return fields or ["created_at"]
+
+
+def fields_enumerated(ctx: Context, endpoint: Endpoint) -> bool:
+    """Whether the ordering fields are the deployment's word (enumerated or named), not the kit's guess."""
+    param = endpoint.param("ordering")
+    named = (ctx.target.settings.get("features") or {}).get("ordering")
+    return bool(param and param.enum) or (isinstance(named, list) and bool(named))
 
 
 # -- plugins ------------------------------------------------------------------------------
@@ -160,10 +173,38 @@ def _group_of(paths: Iterable[str]) -> dict[str, str]:
     return {p: group for group, members in path_groups(paths).items() for p in members}
 
 
+def named_paths(ctx: Context) -> set[str]:
+    """The endpoint paths a target file names (those that differ from the documents' defaults)."""
+    from apiconform.target import PROFILE_DEFAULTS
+
+    defaults = PROFILE_DEFAULTS[ctx.profile]["paths"]
+    return {name for name, value in ctx.target.settings["paths"].items() if value != defaults.get(name)}
+
+
+def _add_defaults(ctx: Context, surface: Surface, defaults: list[Endpoint], document: bool, source: str) -> None:
+    """The documents' example endpoints join the surface only when there is no OpenAPI document to
+    learn it from, or a target file names them (DESIGN.md): a deployment without a files plugin is
+    never judged against a path it does not have."""
+    named = {ctx.target.settings["paths"][name] for name in named_paths(ctx)}
+    for endpoint in defaults:
+        if document and endpoint.template not in named:
+            continue
+        known = surface.find(endpoint.template)
+        if known is None:
+            surface.endpoints.append(endpoint)
+            if document:
+                surface.notes.append(f"{endpoint.label} is not in {source}; the kit checks it because the target "
+                                     "file names it")
+        elif known.kind != endpoint.kind:
+            # The named paths are what the target file says they are.
+            surface.endpoints[surface.endpoints.index(known)] = Endpoint(
+                known.template, endpoint.kind, known.group, known.query, known.path_params)
+
+
 def booga_surface(ctx: Context) -> Surface:
     """Every GET operation of the deployment: from the OpenAPI document it serves (or the one
-    `--openapi` names), else the document's defaults. The configured list, item and schema
-    paths are always part of it: they are the endpoints the kit examines deeply."""
+    `--openapi` names), else the document's example (the files list and item). The schema
+    endpoint, the one path the document fixes, is always part of it."""
     names = ctx.target.settings.get("params", {})
     pagination = (names.get("limit", "limit"), names.get("offset", "offset"))
     document: dict[str, Any] | None = None
@@ -181,25 +222,21 @@ def booga_surface(ctx: Context) -> Surface:
     else:
         surface = Surface(endpoints=[], source="the document's defaults (the served OpenAPI document is unusable: "
                                                f"{discover(ctx).problem})")
-    defaults = [
+    _add_defaults(ctx, surface, [
         Endpoint(ctx.target.path("list"), "list", "files",
                  (Param(pagination[0], "query", schema={"type": "integer", "minimum": 1, "maximum": 100}),
                   Param(pagination[1], "query", schema={"type": "integer", "minimum": 0}))),
         Endpoint(str(ctx.target.settings["paths"]["item"]), "single", "files",
                  path_params=(Param("id", "path", required=True),)),
-        Endpoint(ctx.target.path("openapi"), "other", "api-management"),
-    ]
-    for endpoint in defaults:
-        known = surface.find(endpoint.template)
-        if known is None:
-            surface.endpoints.append(endpoint)
-            if document is not None:
-                surface.notes.append(f"{endpoint.label} is not in {source}; the kit checks it as the document's "
-                                     "default")
-        elif known.kind != endpoint.kind:
-            # The configured paths are what the target file (or the document) says they are.
-            surface.endpoints[surface.endpoints.index(known)] = Endpoint(
-                known.template, endpoint.kind, known.group, known.query, known.path_params)
+    ], document is not None, source)
+    schema = ctx.target.path("openapi")
+    if surface.find(schema) is None:
+        surface.endpoints.append(Endpoint(schema, "other", "api-management"))
+    elif surface.find(schema).kind != "other":  # type: ignore[union-attr]
+        known = surface.find(schema)
+        assert known is not None
+        surface.endpoints[surface.endpoints.index(known)] = Endpoint(known.template, "other", known.group,
+                                                                     known.query, known.path_params)
     surface.base_url = ctx.client.base_url
     return surface
 
@@ -227,17 +264,14 @@ def boomerang_surface(ctx: Context) -> Surface:
         surface = Surface(endpoints=[], source="the page's example endpoints (no OpenAPI document named: "
                                                "--openapi adds the deployment's own)")
     cap = int(settings["pagination"]["max_limit"])
-    defaults = [
+    _add_defaults(ctx, surface, [
         Endpoint(ctx.target.path("resource"), "single", _module_of(ctx.target.path("resource")),
                  tuple(Param(k, "query", required=True, schema={"type": "string"}, example=str(v))
                        for k, v in settings["resource_query"].items())),
         Endpoint(ctx.target.path("resources"), "list", _module_of(ctx.target.path("resources")),
                  (Param(pagination[0], "query", schema={"type": "integer", "minimum": 1}),
                   Param(pagination[1], "query", schema={"type": "integer", "minimum": 1, "maximum": cap}))),
-    ]
-    for endpoint in defaults:
-        if surface.find(endpoint.template) is None:
-            surface.endpoints.append(endpoint)
+    ], bool(ctx.target.openapi_file), surface.source)
     surface.base_url = ctx.client.base_url
     return surface
 
@@ -255,20 +289,22 @@ def prepare(ctx: Context) -> None:
         say(expected_cost(ctx, surface))
 
 
-# What a run costs (bench/run.py measures it): the deep tests of the configured endpoints, then a
-# bounded number of requests for every further endpoint of the surface (breadth*.py).
-BASE_REQUESTS = {"booga": 150, "boomerang": 150}
-FURTHER_REQUESTS = {"list": 20, "single": 10, "other": 10}
+# What a run costs (bench/endpoints.py measures it): the requests every endpoint of a kind gets
+# (the same probes for each, shared between the rules), and those about the deployment as a whole
+# (discovery, the schema's plugin filters, rate-limit counters, unrouted paths, the generated sweep).
+PER_ENDPOINT = {"booga": {"list": 32, "single": 8, "other": 6},
+                "boomerang": {"list": 32, "single": 24, "other": 24}}
+WHOLE_RUN = {"booga": 45, "boomerang": 30}
+
+
+def expected_requests(profile: str, surface: Surface) -> int:
+    return WHOLE_RUN[profile] + sum(PER_ENDPOINT[profile][e.kind] for e in surface.endpoints)
 
 
 def expected_cost(ctx: Context, surface: Surface) -> str:
     """One line before the rules start: the endpoints found, the requests expected, and how long
     they take at the rate the target advertised (a paced run of a 60-a-minute key takes minutes)."""
-    configured = {ctx.target.path(n) for n in ctx.target.settings["paths"] if n != "item"} | {
-        str(ctx.target.settings["paths"].get("item", ""))}
-    further = [e for e in surface.endpoints if e.template not in configured]
-    expected = min(ctx.target.max_requests, BASE_REQUESTS.get(ctx.profile, 150)
-                   + sum(FURTHER_REQUESTS[e.kind] for e in further))
+    expected = min(ctx.target.max_requests, expected_requests(ctx.profile, surface))
     kinds = ", ".join(f"{n} {k}" for k in ("list", "single", "other")
                       if (n := len(surface.of_kind(k))))
     line = (f"{len(surface.endpoints)} endpoints ({kinds}) from {surface.source}; expecting about {expected} "

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import core as hypothesis_core
 
-from apiconform import checks, interrupt, phases, plan_cache
+from apiconform import interrupt, items, phases, plan_cache
 from apiconform.catalog import Rule, find_rule
 from apiconform.coverage import coverage_report, settle_evidence
 from apiconform.discovery import prepare
@@ -37,7 +37,7 @@ from apiconform.redact import REDACTOR
 from apiconform.results import RuleResult, RunResult
 from apiconform.session import Options, ProfileSession, check_rule_ids, open_profile, progress_line, utc_now
 from apiconform.startup import resume_collector
-from apiconform.sweep import NOTE as SWEEP_NOTE
+from apiconform.surface import Endpoint
 from apiconform.waivers import Waiver, apply_waivers, load_waivers
 
 STATE = pytest.StashKey["ApiconformState"]()
@@ -189,6 +189,8 @@ def _is_conformance(item: pytest.Item) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(id): the catalog rule this conformance test checks")
+    config.addinivalue_line("markers", "endpoints(kind): one item per endpoint of that kind of the deployment "
+                                       "(list, single, other, any); see apiconform.items")
     state = ApiconformState(config)
     config.stash[STATE] = state
     seed = state.options.seed
@@ -233,6 +235,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _end_conformance_hypothesis(state)
         for profile in state.profiles.values():
             profile.context.client.close()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `endpoints(KIND)` becomes one item per endpoint of that kind (items.py)."""
+    kind = items.kind_of(metafunc.definition)
+    if kind is None:
+        return
+    rule = rule_of(metafunc.definition)
+    if rule is None:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: conformance test without @pytest.mark.rule")
+    state: ApiconformState = metafunc.config.stash[STATE]
+    context = None
+    if not state.options.rules or rule.id in state.options.rules:
+        try:
+            context = state.session(rule.profile).context  # validates the configuration first
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from exc
+    items.parametrize(metafunc, context, kind)
 
 
 # tryfirst: before hypothesis's own hook, which already writes to hypothesis's storage.
@@ -295,9 +315,11 @@ def ctx(request: pytest.FixtureRequest) -> Any:
     context = state.session(rule.profile).context
     context.rule = rule
     context.notes = []
-    context.used = []
-    context.endpoint_outcomes = {}
-    context.rng = random.Random(f"{context.seed}:{rule.id}")
+    context.judged = []
+    endpoint = items.endpoint_of(request.node)
+    context.endpoint = endpoint if isinstance(endpoint, Endpoint) else None
+    label = f":{endpoint.label}" if isinstance(endpoint, Endpoint) else ""
+    context.rng = random.Random(f"{context.seed}:{rule.id}{label}")
     if context.known_surface is None and not (context.client.budget.exhausted or context.client.stopped):
         # What the deployment offers, found once before the first rule: a run-level probe, so
         # its exchanges are nobody's test but are judged like every other (judge.py).
@@ -313,6 +335,10 @@ def ctx(request: pytest.FixtureRequest) -> Any:
     if client.stopped:
         # The exchanges that stopped the kit are every such rule's evidence.
         raise Incomplete(f"not run: {client.stopped}", *client.stop_evidence)
+    if isinstance(endpoint, items.NoEndpoint):
+        if endpoint.verdict == "skip":
+            pytest.skip(endpoint.why)
+        raise Incomplete(endpoint.why)
     return context
 
 
@@ -431,7 +457,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     context = profile.context
     results = state.results.setdefault(rule.profile, {})
     result = results.setdefault(rule.id, RuleResult(rule=rule))
-    result.add_outcome(item.nodeid, verdict, reason, _evidence(exc, context.client.recorder.current, verdict))
+    endpoint = items.endpoint_of(item)
+    result.add_outcome(item.nodeid, verdict, reason, _evidence(exc, context.client.recorder.current, verdict),
+                       endpoint=endpoint.label if isinstance(endpoint, Endpoint) else None,
+                       unobservable=isinstance(exc, items.Unobservable))
     for note in context.notes:
         if note not in result.notes:
             result.notes.append(REDACTOR.text(note))
@@ -445,17 +474,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 result.notes.append(hint)
     result.duration += call.duration
     result.requests += len(context.client.recorder.current)
-    # Judged: what the test sent and what it read from shared probes (ctx.use); of the generated
-    # sweep, only the cases the rule's own checks apply to (the whole-run judgement adds the rest).
-    result.see(ex for ex in [*context.client.recorder.current, *context.used]
-               if not ex.note.startswith(SWEEP_NOTE) or checks.applies(rule.id, ex))
+    # Judged: the exchanges a check of this rule evaluated (ctx.expect / ctx.check / ctx.fail),
+    # never a setup request it only read.
+    result.see(context.judged)
     shown = _evidence(exc, [], verdict) if exc is not None else []
     if verdict == "fail":
         result.offending.extend(shown)
     elif verdict == "error":
         result.inconclusive.extend(shown)
-    result.endpoint_outcomes.update(context.endpoint_outcomes)
-    context.used, context.endpoint_outcomes = [], {}
+    context.judged = []
     state.exchanges.setdefault(rule.profile, []).extend(context.client.recorder.current)
     context.client.recorder.current = []  # recorded once, even if a later phase reports again
     state.done_items += 1
@@ -480,6 +507,8 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
                 # A catalog rule with no collected test cannot be claimed as checked.
                 ordered.append(RuleResult(rule=rule, verdict="error", reason="no test of this rule was run"))
         run.results = ordered
+        for result in ordered:
+            result.notes.extend(n for n in result.unjudged_endpoints() if n not in result.notes)
         context = profile.context
         surface = context.known_surface
         judge_run(name, results, state.exchanges.get(name, []),

@@ -20,6 +20,29 @@ _SEVERITY = {"fail": 3, "error": 2, "pass": 1, "skip": 0}
 MAX_EVIDENCE = 4
 
 
+MAX_NAMED = 3  # endpoints named in one rule's reason; report.json's `endpoints` has them all
+
+
+@dataclass(frozen=True)
+class EndpointOutcome:
+    """How one rule fared on one endpoint: pass | fail | error | skip (the property cannot show
+    there, or the endpoint does not offer what the rule is about), with why."""
+    verdict: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One test item's verdict: one rule on one endpoint (`endpoint` None for a rule about the
+    deployment as a whole)."""
+    test: str
+    verdict: str
+    reason: str
+    evidence: tuple[Exchange, ...] = ()
+    endpoint: str | None = None
+    unobservable: bool = False  # a skip because the data there cannot show the property
+
+
 @dataclass
 class RuleResult:
     rule: Rule
@@ -30,21 +53,22 @@ class RuleResult:
     tests: list[str] = field(default_factory=list)
     duration: float = 0.0
     requests: int = 0
-    # How many exchanges the rule judged: those its tests sent or read from shared probes, and
-    # every exchange of the run its per-exchange checks apply to (each once; see `see`).
+    # How many exchanges the rule judged: those a check of this rule evaluated in its tests
+    # (ctx.expect / ctx.check / ctx.fail name them), and every exchange of the run its
+    # per-exchange checks apply to (each once; see `see`). Setup requests it only read are not.
     judged: int = 0
     # The waiver entry that matched this rule, if any: {rule, reason, expires, status} where
     # status is applied | expired | unused (see waivers.apply_waivers).
     waiver: dict[str, str] | None = None
     # Where it judged (report.json `endpoints`, coverage.py): every exchange it judged, those
-    # that showed a violation, those that left it undecided, and the outcome of each further
-    # endpoint its breadth test tried (breadth.EndpointOutcome by endpoint label).
+    # that showed a violation, those that left it undecided, and the settled outcome on each
+    # endpoint its tests were parametrized with (EndpointOutcome by endpoint label).
     seen: list[Exchange] = field(default_factory=list, repr=False)
     offending: list[Exchange] = field(default_factory=list, repr=False)
     inconclusive: list[Exchange] = field(default_factory=list, repr=False)
-    endpoint_outcomes: dict[str, Any] = field(default_factory=dict)
+    endpoint_outcomes: dict[str, EndpointOutcome] = field(default_factory=dict)
     endpoints: list[dict[str, Any]] = field(default_factory=list)
-    _outcomes: list[str] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list, repr=False)
     _seen_ids: set[int] = field(default_factory=set, repr=False)
 
     def see(self, exchanges: Iterable[Exchange]) -> None:
@@ -55,19 +79,79 @@ class RuleResult:
                 self.seen.append(ex)
         self.judged = len(self.seen)
 
-    def add_outcome(self, test: str, verdict: str, reason: str, evidence: list[Exchange]) -> None:
+    def add_outcome(self, test: str, verdict: str, reason: str, evidence: list[Exchange],
+                    endpoint: str | None = None, unobservable: bool = False) -> None:
+        """Record one test item's verdict and settle the rule again from all of them."""
         self.tests.append(test)
-        self._outcomes.append(verdict)
-        if not self._outcomes[:-1] or _SEVERITY[verdict] > _SEVERITY[self.verdict]:
-            self.verdict = verdict
-            self.reason = reason
-            self.evidence = evidence[:MAX_EVIDENCE]
-        elif verdict == self.verdict and verdict in ("fail", "error") and reason \
-                and reason not in self.reason.split("; "):
-            # Several tests of one rule failing for the same cause read as one reason.
-            self.reason = f"{self.reason}; {reason}" if self.reason else reason
-        if self.verdict == "pass" and not self.evidence:
-            self.evidence = evidence[:2]
+        self.outcomes.append(Outcome(test, verdict, reason, tuple(evidence), endpoint, unobservable))
+        if endpoint is not None:
+            known = self.endpoint_outcomes.get(endpoint)
+            if known is None or _SEVERITY[verdict] > _SEVERITY[known.verdict]:
+                self.endpoint_outcomes[endpoint] = EndpointOutcome(verdict, reason)
+        self.settle()
+
+    def settle(self) -> None:
+        """The rule's verdict from its per-item outcomes alone (DESIGN.md, one settlement):
+        `fail` if any endpoint violated it; else `error` if one that should have given evidence
+        did not; else `pass` if it judged at least one (an endpoint where the property cannot
+        show is said in a note); `skip` when no endpoint was applicable."""
+        if not self.outcomes:
+            return
+        self.verdict = max((o.verdict for o in self.outcomes), key=lambda v: _SEVERITY[v])
+        chosen = [o for o in self.outcomes if o.verdict == self.verdict]
+        self.reason = _settled_reason(self.verdict, chosen, len({o.endpoint for o in self.outcomes}))
+        unseen = [o for o in self.outcomes if o.unobservable]
+        if self.verdict == "skip" and unseen:
+            # Applicable, but no endpoint's data could show the property: the evidence it needs
+            # never came (DESIGN.md), which is `error`, naming the data, never `skip` or `pass`.
+            self.verdict, chosen = "error", unseen
+            named = "; ".join(f"{o.endpoint or 'the deployment'}: {_first_line(o.reason)}"
+                              for o in unseen[:MAX_NAMED])
+            self.reason = f"no endpoint could show it: {named}" + (
+                f" (and {len(unseen) - MAX_NAMED} more)" if len(unseen) > MAX_NAMED else "")
+        evidence: list[Exchange] = []
+        for outcome in chosen:  # the first exchanges of each endpoint first, then the rest
+            evidence.extend(outcome.evidence[:1])
+        for outcome in chosen:
+            evidence.extend(ex for ex in outcome.evidence[1:] if all(ex is not e for e in evidence))
+        if self.verdict == "pass" and not evidence:
+            evidence = [ex for o in self.outcomes for ex in o.evidence][:2]
+        self.evidence = evidence[:MAX_EVIDENCE]
+
+    def unjudged_endpoints(self) -> list[str]:
+        """Notes for a passing rule: the endpoints where its property could not show, and why."""
+        if self.verdict != "pass":
+            return []
+        skipped = [o for o in self.outcomes if o.verdict == "skip" and o.endpoint is not None and o.reason]
+        notes = [f"not judged on {o.endpoint}: {_first_line(o.reason)}" for o in skipped[:MAX_NAMED]]
+        if len(skipped) > MAX_NAMED:
+            notes.append(f"not judged on {len(skipped) - MAX_NAMED} more endpoints (report.json `endpoints` says why)")
+        return notes
+
+
+def _settled_reason(verdict: str, chosen: list[Outcome], places: int) -> str:
+    if verdict == "pass":
+        return ""
+    reasons = [o for o in chosen if o.reason]
+    on_endpoints = [o for o in reasons if o.endpoint is not None]
+    if verdict in ("fail", "error") and on_endpoints:
+        by_endpoint: dict[str, str] = {}
+        for o in on_endpoints:
+            by_endpoint.setdefault(str(o.endpoint), _first_line(o.reason))
+        named = "; ".join(f"{where}: {why}" for where, why in list(by_endpoint.items())[:MAX_NAMED])
+        more = len(by_endpoint) - MAX_NAMED
+        word = "fails" if verdict == "fail" else "not judged"
+        of = f" of {places}" if places > 1 else ""
+        whole = [_first_line(o.reason) for o in reasons if o.endpoint is None]
+        return (f"{word} on {len(by_endpoint)}{of} endpoint{'s' * (len(by_endpoint) > 1)}: {named}"
+                + (f" (and {more} more)" if more > 0 else "") + "".join(f"; {w}" for w in dict.fromkeys(whole)))
+    # Several items of one rule failing (or skipping) for the same cause read as one reason.
+    return "; ".join(dict.fromkeys(o.reason for o in reasons))
+
+
+def _first_line(text: str) -> str:
+    text = text.strip()
+    return text.splitlines()[0] if text else ""
 
 
 @dataclass

@@ -95,6 +95,7 @@ class Surface:
     source: str  # where the endpoints come from, in words
     notes: list[str] = field(default_factory=list)
     base_url: str = ""  # the run's base URL: request URLs are matched against it
+    from_document: bool = False  # learned from the deployment's OpenAPI document, not the documents' defaults
     # Ids seen in list responses, per collection path: how path parameters get real values.
     seen_ids: dict[str, list[str]] = field(default_factory=dict)
     _patterns: list[tuple[re.Pattern[str], Endpoint]] | None = field(default=None, repr=False)
@@ -293,7 +294,7 @@ def from_openapi(profile: str, document: Mapping[str, Any], source: str,
         kind = classify(profile, template, query, resolve.properties(_success_schema(resolve, op)), pagination)
         endpoints.append(Endpoint(template=template, kind=kind, group=group_of(template) if group_of else "",
                                   query=tuple(query), path_params=tuple(path_params)))
-    return Surface(endpoints=endpoints, source=source)
+    return Surface(endpoints=endpoints, source=source, from_document=True)
 
 
 def describe(surface: Surface) -> dict[str, Any]:

@@ -116,7 +116,6 @@ def sweep(ctx: Context) -> list[Exchange]:
     """
     if CACHE_KEY in ctx.cache:
         _repeat_notes(ctx)
-        ctx.use(*ctx.cache[CACHE_KEY])
         return list(ctx.cache[CACHE_KEY])
     stopped = ctx.cache.get(CACHE_KEY + ":incomplete")
     if isinstance(stopped, Incomplete):

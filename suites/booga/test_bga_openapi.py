@@ -1,4 +1,7 @@
-"""The OpenAPI 3.0.3 schema endpoint and its plugin filters, on the plugins the deployment has."""
+"""The OpenAPI 3.0.3 schema endpoint and its plugin filters, on the plugins the deployment has.
+
+The schema's path is the one the document fixes: a deployment whose schema path answers 404 while
+its other endpoints answer fails BGA-OPENAPI-SCHEMA (the base URL is proven right by the others)."""
 
 from __future__ import annotations
 
@@ -29,7 +32,6 @@ def paths_of(ex: Exchange) -> set[str]:
 @pytest.mark.rule("BGA-OPENAPI-SCHEMA")
 def test_schema_is_openapi_303(ctx: Context) -> None:
     ex = discover(ctx).exchange
-    ctx.use(ex)
     assert ex is not None
     ctx.expect(ex.status == 200, f"the schema endpoint answered {ex.status}", ex)
     assert ex.response is not None
@@ -40,8 +42,7 @@ def test_schema_is_openapi_303(ctx: Context) -> None:
     ctx.expect(version == OPENAPI_VERSION,
                f"the schema says openapi {version!r}, expected {OPENAPI_VERSION}", ex)
     paths = body.get("paths")
-    ctx.expect(isinstance(paths, dict) and ctx.target.path("list") in paths,
-               f"the schema's paths do not include {ctx.target.path('list')}", ex)
+    ctx.expect(isinstance(paths, dict) and paths, "the schema has no paths: it documents no endpoint", ex)
 
 
 def _filtered(ctx: Context, param: str, value: str, full: set[str], groups: dict[str, set[str]]) -> set[str]:
@@ -72,9 +73,7 @@ def test_plugin_filters(ctx: Context) -> None:
     if not groups:
         raise Incomplete(f"the full schema's paths form no plugin group ({source}): the filters cannot be "
                          "judged; name the plugins in the target file ([openapi_plugins])", found.exchange)
-    # The plugin holding the list path first: the one every deployment has.
-    list_path = ctx.target.path("list")
-    chosen = next((n for n, m in sorted(groups.items()) if list_path in m), sorted(groups)[0])
+    chosen = sorted(groups)[0]
     for param in ("plugin", "include_plugins"):
         _filtered(ctx, param, chosen, full, groups)
     if len(groups) == 1:

@@ -11,7 +11,8 @@ from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
 from apiconform.profiles.booga.checks import json_body, validation_violations
-from apiconform.profiles.booga.probes import created_files, created_id, item_path, list_path
+from apiconform.profiles.booga.probes import created, created_id
+from apiconform.profiles.booga.writes import item_path, writable_list
 
 VOLATILE = ("updated_at",)  # a timestamp of the last write may move with each (idempotent) write
 
@@ -20,8 +21,14 @@ def payload(ctx: Context, **changes: Any) -> dict[str, Any]:
     return {**ctx.target["write_payload"], **changes}
 
 
+def created_files(ctx: Context) -> Any:
+    """Files made in the block are deleted again when it ends (skip where there is no files resource)."""
+    writable_list(ctx)
+    return created(ctx, str(ctx.target.settings["paths"]["item"]))
+
+
 def create(ctx: Context, made: list[str], note: str = "create a file to work on") -> tuple[str, Exchange]:
-    ex = ctx.request("POST", list_path(ctx), json_body=payload(ctx), note=note)
+    ex = ctx.request("POST", writable_list(ctx), json_body=payload(ctx), note=note)
     made_id = created_id(ex)
     if made_id is None:
         raise Incomplete(f"POST did not create a file (status {ex.status}): cannot check this rule", ex)
@@ -107,7 +114,7 @@ def test_invalid_payload_is_400_with_field_errors(ctx: Context) -> None:
              ("size", payload(ctx, size="not-a-number"))]
     with created_files(ctx) as made:
         for field, body in cases:
-            ex = ctx.request("POST", list_path(ctx), json_body=body, note=f"invalid payload ({field})")
+            ex = ctx.request("POST", writable_list(ctx), json_body=body, note=f"invalid payload ({field})")
             if (made_id := created_id(ex)) is not None:
                 made.append(made_id)
             ctx.expect(ex.status == 400, f"POST {body} (invalid {field}) must be 400, got {ex.status}", ex)

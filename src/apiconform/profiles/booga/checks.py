@@ -361,7 +361,13 @@ def rate_value(ex: Exchange, name: str) -> int | None:
     return integer(raw.strip())  # digits past Python's conversion limit never raise
 
 
-@check("BGA-RATE-HEADER-VALUES", scope="every response")
+def _has_rate_header(ex: Exchange) -> bool:
+    """An answer carrying any rate-limit header: there are values to judge (their absence is
+    BGA-RATE-HEADERS' business, and judges nothing here)."""
+    return ex.response is not None and any(ex.response.header(h) is not None for h in RATE_HEADERS)
+
+
+@check("BGA-RATE-HEADER-VALUES", applies=_has_rate_header, scope="every response carrying a rate-limit header")
 def rate_header_values(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     for window in ("Minute", "Hour"):

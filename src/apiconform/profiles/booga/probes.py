@@ -1,28 +1,40 @@
-"""Shared Booga probes: list pages, link following, one cached traversal, write clean-up.
+"""The Booga probes: how the key is sent, and the named, shared requests of every endpoint.
 
-Expensive probes (the first full page, the traversal) are made once per run and shared
-through `ctx.cache`, which keeps a live run within a modest request budget.
+Every endpoint of the deployment's surface gets one `BoogaProbes` (probe_set.py): its requests
+have names (`default`, `full`, `walk`, `limit=0`, `as_tenant_b`, ...), are sent at most once
+per run, and serve every rule that reads them. Every list is held to every list rule with the
+same probes, every single resource to every item rule: no endpoint of a kind is judged more
+weakly than another (DESIGN.md).
 """
 
 from __future__ import annotations
 
+import string
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 from apiconform.checks import require_decoded
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
+from apiconform.probe_set import EndpointProbes, probes, unreached
 from apiconform.profiles.booga.checks import envelope_violations, json_body
+from apiconform.surface import Endpoint
 
-FULL = 100  # the documented maximum limit: fewest requests per item
-MAX_PAGES = 10  # a traversal walks at most this many pages of FULL (request budget)
-TRAVERSAL_PAGES = 3  # a small list is walked in about this many pages, so `next` is exercised
+FULL = 100  # the documented maximum limit: fewest requests per result
+WALK_PAGES = 3  # a list is walked in about this many pages, so that next is followed at all
+WALK_CAP = 4  # pages of a walk at the most; a longer list has its last page fetched directly
+HUGE = str(2**64 + 1)  # past 64 bits: an integer a server must still refuse or read, never crash on
+PAST_INT64 = str(2**63)  # one past the largest signed 64-bit integer (SQLite's overflow)
 # Said wherever a rule needs data the account does not have (README: "Data the kit needs").
-DATA_HINT = "give the key's tenant some files (README: Data the kit needs)"
+DATA_HINT = "give the key's tenant some data there (docs/guide.md: Data the kit needs)"
+# The limits every list is sent that are out of 1–100 or not integers: at the bounds, below them
+# (0, negative), just past the maximum, past 64 bits, and not a number.
+INVALID_LIMITS = ("0", "-1", "101", HUGE, "abc")
 
 
 def choose_auth_style(ctx: Context) -> None:
@@ -30,16 +42,18 @@ def choose_auth_style(ctx: Context) -> None:
 
     Both headers are documented; a deployment refusing one fails BGA-AUTH-BEARER or
     BGA-AUTH-API-KEY, and every other rule carries on with the other header instead of failing
-    with 401s. The report says which header the run used (run.extra["auth"]).
+    with 401s. The probe is the schema endpoint, the one path the document fixes (every
+    deployment has it, whatever its plugins). The report says which header the run used.
     """
     if "bga:auth" in ctx.cache:
         ctx.auth_style = ctx.cache["bga:auth"]
         return
     ctx.cache["bga:auth"] = "bearer"
-    bearer = ctx.get(list_path(ctx), auth_style="bearer", note="which way of sending the key works")
-    used = {"style": "Authorization: Bearer", "reason": f"the list answered {bearer.status} to it"}
+    path = ctx.target.path("openapi")
+    bearer = ctx.get(path, auth_style="bearer", note="which way of sending the key works", allow_fault=True)
+    used = {"style": "Authorization: Bearer", "reason": f"the schema endpoint answered {bearer.status} to it"}
     if bearer.status in (401, 403):
-        api_key = ctx.get(list_path(ctx), auth_style="api-key", note="X-API-Key, after Bearer was refused")
+        api_key = ctx.get(path, auth_style="api-key", note="X-API-Key, after Bearer was refused", allow_fault=True)
         if api_key.status is not None and 200 <= api_key.status < 300:
             ctx.cache["bga:auth"] = ctx.auth_style = "api-key"
             used = {"style": "X-API-Key", "reason": f"Authorization: Bearer was answered {bearer.status}, "
@@ -47,28 +61,7 @@ def choose_auth_style(ctx: Context) -> None:
     ctx.cache.setdefault("run:extra", {})["auth"] = used
 
 
-def require_count(ctx: Context, needed: int, what: str) -> int:
-    """The list's count, or Incomplete naming the data the rule needs."""
-    page = first_page(ctx)
-    count = int(envelope(page)["count"])
-    if count < needed:
-        raise Incomplete(f"the list at {list_path(ctx)} holds {count} file{'s' if count != 1 else ''}; "
-                         f"{what} needs at least {needed}: {DATA_HINT}", page)
-    return count
-
-
-def list_path(ctx: Context) -> str:
-    return ctx.target.path("list")
-
-
-def item_path(ctx: Context, ident: str) -> str:
-    return ctx.target.path("item", id=ident)
-
-
-def get_list(ctx: Context, note: str = "", auth: str | None = "primary", **query: Any) -> Exchange:
-    return ctx.get(list_path(ctx), auth=auth, params=ctx.params(**query), note=note or f"list {query}")
-
-
+# -- reading a page ---------------------------------------------------------------------------
 def envelope(ex: Exchange) -> dict[str, Any]:
     """The page's envelope, as far as pagination checks need it; Incomplete when it is unusable.
 
@@ -100,107 +93,168 @@ def ident(item: Any) -> str:
     return str(item.get("id")) if isinstance(item, dict) else repr(item)
 
 
-def first_page(ctx: Context) -> Exchange:
-    """GET the list with limit=100, once per run."""
-    if "bga:first" not in ctx.cache:
-        ctx.cache["bga:first"] = get_list(ctx, "first full page", limit=FULL)
-    first: Exchange = ctx.cache["bga:first"]
-    ctx.use(first)
-    return first
-
-
 def link_url(ctx: Context, link: str, source: Exchange) -> str:
-    """Where a next/previous link points, made sendable: relative links resolve against the
-    page that carried them; a link to another origin is rebased onto the target (the client
-    never sends credentials elsewhere), with a note."""
+    """Where a next/previous link points, made sendable: a relative link resolves against the
+    page that carried it (the text's examples are absolute URLs: a note). A link to another
+    origin is never followed (credentials go only to the target): `Incomplete` here, and a
+    failure of BGA-LIST-LINKS, whose check judges every page's links."""
     if not link.startswith(("http://", "https://")):
-        # The text says "URL for the next page" and its examples are absolute; a relative
-        # reference still locates the page, so it is followed (and remarked on).
         ctx.note(f"pagination links are relative ({link[:60]!r}); the document's examples are absolute URLs")
     url = urljoin(source.request.url, link)
     if not ctx.client.same_origin(url):
-        parts = urlsplit(url)
-        base = urlsplit(ctx.client.base_url)
-        ctx.note(f"a pagination link points to another origin ({parts.scheme}://{parts.netloc}); "
-                 "the kit followed its path and query on the target instead")
-        url = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+        raise Incomplete(f"a pagination link points to another origin ({link[:80]}): the kit never follows it "
+                         "(see BGA-LIST-LINKS)", source)
     return url
 
 
-def follow(ctx: Context, link: str, source: Exchange, note: str = "follow next") -> Exchange:
-    return ctx.get(link_url(ctx, link, source), note=note)
+def unknown_id(endpoint: Endpoint) -> str:
+    """An id no deployment issued, of the type the path parameter declares (an integer id
+    asked for with a UUID would be a validation error, not a lookup)."""
+    param = endpoint.path_params[-1] if endpoint.path_params else None
+    kind = param.type if param is not None else ""
+    if kind in ("integer", "number"):
+        return "2147480000"
+    return "00000000-0000-4000-8000-00000000dead"
 
 
 @dataclass
-class Traversal:
+class Walk:
+    """Following next from a first page: every page, every result, whether it reached the end."""
     pages: list[Exchange] = field(default_factory=list)
     items: list[Any] = field(default_factory=list)
+    limit: int = 0
     count: int = 0
     complete: bool = False  # reached a page whose next is null
-    problem: str | None = None  # why the walk stopped early (envelope broken, error status)
-    problem_exchange: Exchange | None = None
+    problem: str = ""  # why the walk stopped early
+    last: Exchange | None = None  # the last page, fetched directly when the walk is too long
 
     @property
     def ids(self) -> list[str]:
         return [ident(i) for i in self.items]
 
 
-def traversal_limit(count: int) -> int:
-    """A page size that walks a small list in a few pages (so `next` is followed at all) and a
-    large one in full pages."""
-    return max(1, min(FULL, -(-count // TRAVERSAL_PAGES)))
+class BoogaProbes(EndpointProbes):
+    """One Booga endpoint's named requests: pages, bounds, a walk, tenant B's view, the key each way."""
+
+    def ids_for_path(self, parent: Endpoint) -> None:
+        booga_probes(self.ctx, parent).full()
+
+    # -- any endpoint --------------------------------------------------------------------------
+    def as_style(self, style: str) -> Exchange:
+        """The plain GET with the key in `style` (the default probe when the run sends it so)."""
+        if self.ctx.auth_style == style:
+            return self.default()
+        return self.send(f"key-{style}", f"key in {'Authorization: Bearer' if style == 'bearer' else 'X-API-Key'}",
+                         auth_style=style, params=self.query())
+
+    def without_credentials(self) -> Exchange:
+        return self.send("no-credentials", "no credentials", auth=None, params=self.query())
+
+    def with_forged_key(self, header: str, forged: str) -> Exchange:
+        value = f"Bearer {forged}" if header == "Authorization" else forged
+        return self.send(f"forged-{header}", f"a key that is not issued, in {header}", auth=None,
+                         params=self.query(), headers={header: value})
+
+    def as_tenant_b(self) -> Exchange:
+        self.ctx.require("token_b")
+        if self.endpoint.kind == "list":
+            return self.send("tenant-b", f"tenant B's key, limit={FULL}", auth="b", params=self.query(limit=FULL))
+        return self.send("tenant-b", "tenant B's key", auth="b", params=self.query())
+
+    # -- a list -----------------------------------------------------------------------------
+    def page(self, name: str, note: str, **query: Any) -> Exchange:
+        return self.send(name, note, params=self.query(**query))
+
+    def full(self) -> Exchange:
+        """A page of the documented maximum (limit=100): the ids and count the rules compare with."""
+        ex = self.page("full", f"limit={FULL}", limit=FULL)
+        if ex.status == 404:
+            raise unreached(self.endpoint, ex)
+        body = envelope(ex)
+        self.ctx.surface().remember_ids(self.endpoint.template, [ident(i) for i in body["results"]])
+        return ex
+
+    def count(self) -> int:
+        return int(envelope(self.full())["count"])
+
+    def ids(self) -> list[str]:
+        return [ident(i) for i in results(self.full())]
+
+    def require_count(self, needed: int, what: str) -> int:
+        """The list's count; `unobservable` (skip there, error when no list can) below `needed`."""
+        count = self.count()
+        if count < needed:
+            from apiconform.items import unobservable
+
+            unobservable(f"it holds {count} result{'s' * (count != 1)}; {what} needs at least {needed}: "
+                         f"{DATA_HINT}")
+        return count
+
+    def walk(self) -> Walk:
+        """Follow next from a first page of about a third of the list, to null; a list longer than
+        WALK_CAP pages of 100 is walked for its first pages and its last page is fetched directly."""
+        known = self.ctx.endpoint_probes.get(f"walk:{self.endpoint.template}")
+        if isinstance(known, Walk):
+            return known
+        walk = Walk(count=self.count())
+        walk.limit = max(1, min(FULL, -(-walk.count // WALK_PAGES)))
+        ex = self.full() if walk.limit == FULL else self.page("walk-1", f"walk page 1 (limit {walk.limit})",
+                                                               limit=walk.limit)
+        seen: set[str] = set()
+        while True:
+            walk.pages.append(ex)
+            try:
+                body = envelope(ex)
+            except Incomplete as exc:
+                walk.problem = str(exc)
+                break
+            walk.items.extend(body["results"])
+            if body["next"] is None:
+                walk.complete = True
+                break
+            if len(walk.pages) >= WALK_CAP:
+                walk.problem = f"the walk stopped after {len(walk.pages)} pages of {walk.limit} (the kit's cap)"
+                break
+            try:
+                url = link_url(self.ctx, body["next"], ex)
+            except Incomplete as exc:
+                walk.problem = str(exc)
+                break
+            if url in seen:
+                walk.problem = f"next points back to an earlier page ({body['next']})"
+                break
+            seen.add(url)
+            ex = self.send(f"walk-{len(walk.pages) + 1}", f"walk page {len(walk.pages) + 1}", path=url)
+        if not walk.complete and not walk.problem.startswith(("next points back", "a pagination link")) \
+                and walk.count > 0:
+            # "the last page fetched directly when a full walk is too long"
+            last_offset = ((walk.count - 1) // FULL) * FULL
+            walk.last = self.page("last", f"the last page (offset {last_offset})", limit=FULL, offset=last_offset)
+        self.ctx.endpoint_probes[f"walk:{self.endpoint.template}"] = walk
+        return walk
+
+    def limit(self, value: str) -> Exchange:
+        return self.page(f"limit={value}", f"limit={value}", limit=value)
 
 
-def traversal(ctx: Context) -> Traversal:
-    """Follow next from a first page until null (at most MAX_PAGES pages), once per run."""
-    if "bga:traversal" in ctx.cache:
-        cached: Traversal = ctx.cache["bga:traversal"]
-        ctx.use(*cached.pages)
-        return cached
-    walk = Traversal()
-    ex = first_page(ctx)
-    if 200 <= (ex.status or 0) < 300:
-        limit = traversal_limit(int(envelope(ex)["count"]))
-        if limit != FULL:
-            ex = get_list(ctx, f"traversal page 1 (limit {limit})", limit=limit)
-    seen_urls: set[str] = set()
-    while True:
-        walk.pages.append(ex)
-        try:
-            body = envelope(ex)
-        except Incomplete as exc:
-            walk.problem, walk.problem_exchange = str(exc), ex
-            break
-        if len(walk.pages) == 1:
-            walk.count = int(body["count"])
-        walk.items.extend(body["results"])
-        nxt = body["next"]
-        if nxt is None:
-            walk.complete = True
-            break
-        if len(walk.pages) >= MAX_PAGES:
-            break
-        url = link_url(ctx, nxt, ex)
-        if url in seen_urls:
-            walk.problem, walk.problem_exchange = f"next points back to an earlier page ({nxt})", ex
-            break
-        seen_urls.add(url)
-        ex = ctx.get(url, note=f"traversal page {len(walk.pages) + 1}")
-    ctx.cache["bga:traversal"] = walk
-    return walk
+def booga_probes(ctx: Context, endpoint: Endpoint) -> BoogaProbes:
+    """The one BoogaProbes of `endpoint` in this run."""
+    found: BoogaProbes = probes(ctx, endpoint, BoogaProbes)
+    return found
 
 
-def sample_id(ctx: Context) -> tuple[str, Exchange]:
-    """The id of an existing file of the primary tenant (from the first page)."""
-    ex = first_page(ctx)
-    items = results(ex)
-    if not items:
-        raise Incomplete(f"the list at {list_path(ctx)} is empty: no file to read by id; {DATA_HINT}", ex)
-    return ident(items[0]), ex
+def random_term(ctx: Context) -> str:
+    """A search term nothing matches, with the characters a query builder must escape."""
+    return "".join(ctx.rng.choice(string.ascii_lowercase) for _ in range(14)) + "'%_\""
 
 
+def random_id(ctx: Context) -> str:
+    return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
+
+
+# -- writes (--allow-writes) --------------------------------------------------------------------
 @contextmanager
-def created_files(ctx: Context) -> Iterator[list[str]]:
+def created(ctx: Context, item_template: str) -> Iterator[list[str]]:
     """Ids put in the yielded list are deleted again when the block ends, whatever happens."""
     ctx.require("writes")
     ids: list[str] = []
@@ -209,9 +263,9 @@ def created_files(ctx: Context) -> Iterator[list[str]]:
     finally:
         for made in ids:
             try:
-                ctx.request("DELETE", item_path(ctx, made), note="clean-up of a created file")
+                ctx.request("DELETE", item_template.format(id=made), note="clean-up of a created resource")
             except Incomplete:
-                ctx.note(f"could not delete the file {made} created by the kit")
+                ctx.note(f"could not delete the resource {made} created by the kit")
 
 
 def created_id(ex: Exchange) -> str | None:

@@ -259,12 +259,49 @@ def _paginated(ex: Exchange) -> bool:
     return _envelope_kind(ex) == "list"
 
 
+def asked_identifier(ex: Exchange) -> str | None:
+    """The identifier a GET asked for: its endpoint's last path parameter, else its `id` query
+    parameter (the page's own example, `?id=example-1`); None when it names none."""
+    endpoint = endpoint_of(ex)
+    path = urlsplit(ex.request.url).path
+    if endpoint is not None and endpoint.path_params:
+        # The value sits where the template's last placeholder is, counted from the end.
+        tail = endpoint.template.rsplit("{", 1)[1]
+        after = tail.split("}", 1)[1]
+        segments_after = len([s for s in after.split("/") if s])
+        parts = [s for s in path.split("/") if s]
+        index = len(parts) - 1 - segments_after
+        return parts[index] if 0 <= index < len(parts) else None
+    return request_query(ex).get("id")
+
+
+def resource_violations(ex: Exchange) -> list[str]:
+    """`data` is the resource asked for, not an error object wrapped in the success envelope: it
+    holds the identifier the request named (as `id` or any other field)."""
+    body = json_object(ex)
+    data = body.get("data") if body is not None else None
+    asked = asked_identifier(ex)
+    if not isinstance(data, dict) or asked is None:
+        return []
+    held = {str(v) for v in data.values() if isinstance(v, str | int) and not isinstance(v, bool)}
+    if asked in held:
+        return []
+    if "id" in data:
+        return [f"asked for {asked!r}, the data is the resource {data['id']!r}"]
+    looks = sorted(k for k in data if k.lower() in ("error", "errors", "code", "message", "status"))
+    return [f"asked for {asked!r}, the data holds no such identifier"
+            + (f" (it holds {', '.join(looks)}: an error wrapped in a success envelope)" if looks else "")]
+
+
 @check("BMR-ENVELOPE-DATA", applies=_non_paginated, scope="every 2xx non-paginated GET")
 def data_envelope(ex: Exchange) -> Iterator[str]:
     if (limited := unjudged(ex)) is not None:
         yield limited
         return
-    yield from data_envelope_violations(ex)
+    problems = data_envelope_violations(ex)
+    yield from problems
+    if not problems:
+        yield from resource_violations(ex)
 
 
 @check("BMR-ENVELOPE-PAGINATED", applies=_paginated, scope="every 2xx page")
@@ -277,7 +314,50 @@ def paginated_envelope(ex: Exchange) -> Iterator[str]:
 
 @check("BMR-PAGINATION-LIMIT", applies=_paginated, scope="every 2xx page")
 def page_within_limit(ex: Exchange) -> Iterator[str]:
-    yield from limit_violations(ex, setting("params", "limit", "limit"))
+    # The deployment's own cap (a target file's pagination.max_limit), not the assumed 100.
+    yield from limit_violations(ex, setting("params", "limit", "limit"),
+                                int(setting("pagination", "max_limit", MAX_LIMIT)))
+
+
+def _plain_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def pagination_violations(ex: Exchange) -> list[str]:
+    """`page`, `limit`, `total_items`, `total_pages` and `has_more` agree with each other and with
+    `items` on any page (DESIGN.md): total_pages = ceil(total_items / limit), has_more exactly
+    when page < total_pages, and the page holds what its position leaves."""
+    body = json_object(ex)
+    meta = body.get("pagination") if body is not None else None
+    if not (isinstance(meta, dict) and isinstance(body, dict) and isinstance(body.get("items"), list)):
+        return []  # BMR-ENVELOPE-PAGINATED's business
+    names = {k: str(setting("pagination", k, k)) for k in ("page", "limit", "total_items", "total_pages",
+                                                            "has_more")}
+    numbers = [meta.get(names[k]) for k in ("page", "limit", "total_items", "total_pages")]
+    more = meta.get(names["has_more"])
+    out: list[str] = []
+    if not (all(_plain_int(n) for n in numbers) and isinstance(more, bool)):
+        present = {k: meta.get(v) for k, v in names.items()}
+        return [f"pagination fields are not integers and a boolean: {present}"]
+    page, limit, total, pages = (int(n) for n in numbers if n is not None)
+    if limit < 1 or page < 1 or total < 0:
+        return [f"pagination says page {page}, limit {limit}, total_items {total}: out of range"]
+    expected_pages = -(-total // limit)
+    if pages != expected_pages and not (total == 0 and pages in (0, 1)):
+        out.append(f"total_pages is {pages}, expected ceil({total}/{limit}) = {expected_pages}")
+    if more != (page < pages):
+        out.append(f"has_more is {more} on page {page} of {pages}")
+    size = len(body["items"])
+    expected = max(0, min(limit, total - (page - 1) * limit))
+    if size != expected:
+        out.append(f"page {page} of {pages} (limit {limit}, total_items {total}) holds {size} items, expected "
+                   f"{expected}")
+    return out
+
+
+@check("BMR-PAGINATION-TRAVERSAL", applies=_paginated, scope="every 2xx page")
+def pagination_is_consistent(ex: Exchange) -> Iterator[str]:
+    yield from pagination_violations(ex)
 
 
 def limit_violations(ex: Exchange, limit_name: str, max_limit: int = MAX_LIMIT) -> list[str]:
@@ -318,6 +398,14 @@ def _timestamp_values(value: Any, fields: frozenset[str], path: str = "") -> Ite
                 break
         else:
             stack.pop()
+
+
+def timestamps_present(ex: Exchange, fields: Iterable[str] = DEFAULT_TIMESTAMP_FIELDS) -> list[str]:
+    """Where the body holds a timestamp (a `*_at` or named field with a value): whether the rule
+    had anything to judge in it."""
+    if ex.response is None or not ex.response.is_json:
+        return []
+    return [where for where, value in _timestamp_values(ex.response.json(), frozenset(fields)) if value is not None]
 
 
 def timestamp_violations(ex: Exchange, fields: Iterable[str] = DEFAULT_TIMESTAMP_FIELDS) -> list[str]:

@@ -50,7 +50,8 @@ _MUTANTS = [
     ("BMR-ERROR-HTTP-STATUS", "error bodies always say http_status 400"),
     ("BMR-REQUEST-ID-ECHO", "error responses carry a fresh X-Request-Id instead of the client's"),
     ("BMR-REQUEST-ID-GENERATED", "generates the same X-Request-Id for every request"),
-    ("BMR-IDEMPOTENT-GET", "every success body carries a request counter (views), so repeated GETs differ"),
+    ("BMR-IDEMPOTENT-GET", "every GET counts a view into the resource it reads (data.views, items[].views), "
+                           "so the state a repeated GET returns differs"),
 ]
 MUTANTS: dict[str, Mutant] = {rule: Mutant(rule, rule, text) for rule, text in _MUTANTS}
 
@@ -110,7 +111,12 @@ class BoomerangMock:
     def ok(self, payload: dict[str, Any]) -> Response:
         self.served += 1
         if self.broken("BMR-IDEMPOTENT-GET"):
-            payload = {**payload, "views": self.served}
+            # State, not envelope metadata (a generation time there may differ, DESIGN.md): the
+            # GET changes the resource it reads.
+            if isinstance(payload.get("data"), dict):
+                payload = {**payload, "data": {**payload["data"], "views": self.served}}
+            if isinstance(payload.get("items"), list):
+                payload = {**payload, "items": [{**i, "views": self.served} for i in payload["items"]]}
         content_type = "application/json" if self.broken("BMR-RESPONSE-CONTENT-TYPE") else None
         return json_response(200, payload, content_type or "application/json; charset=utf-8")
 
