@@ -17,6 +17,7 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis import core as hypothesis_core
 
+from apiconform.plugin import kit_hypothesis_profile
 from apiconform.runner import ENGINE_PLUGINS, pytest_args
 from apiconform.session import Options
 
@@ -76,26 +77,43 @@ def test_another_project_sees_hypothesis_defaults(tmp_path: Path) -> None:
     assert "4 passed" in proc.stdout, proc.stdout
 
 
-class _SeenInTests:
-    """What hypothesis is set to while each conformance test of a run is called."""
+class _SeenInRun:
+    """What hypothesis is set to while each suite module is collected (imported: where hypothesis
+    fixes a decorated test's settings) and while each conformance test is called."""
 
     def __init__(self) -> None:
-        self.seen: dict[str, tuple[Any, Any, str]] = {}
+        self.imported: dict[str, str] = {}
+        self.called: dict[str, tuple[settings, Any, str]] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> None:
+        if isinstance(collector, pytest.Module):
+            self.imported[collector.path.name] = settings.get_current_profile_name()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> None:
-        own = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
-        self.seen[item.name] = (own, hypothesis_core.global_force_seed, settings.get_current_profile_name())
+        self.called[item.name] = (settings.default, hypothesis_core.global_force_seed,
+                                  settings.get_current_profile_name())
 
 
 def test_a_conformance_run_has_the_kit_profile_and_seed_then_gives_them_back() -> None:
     before = (settings.get_current_profile_name(), hypothesis_core.global_force_seed)
-    probe = _SeenInTests()
+    probe = _SeenInRun()
     args = pytest_args("boomerang", Options(rules=["BMR-AUTH-INVALID"], seed=7, write_reports=False))
     assert pytest.main(args, plugins=[*ENGINE_PLUGINS, probe]) == 0
-    own, seed, profile = probe.seen["test_invalid_or_malformed_token_is_rejected"]
-    assert (seed, profile) == (7, "apiconform")
-    assert own.max_examples == 4  # the suite's own @settings(max_examples=4) still wins
-    assert own.database is None and own.deadline is None and own.derandomize is False
-    assert own.phases == (Phase.explicit, Phase.generate) and own.print_blob is False
+    assert probe.imported and set(probe.imported.values()) == {"apiconform"}, probe.imported
+    assert probe.called
+    for current, seed, profile in probe.called.values():
+        assert (seed, profile) == (7, "apiconform")
+        assert current.max_examples == 25 and current.database is None and current.deadline is None
+        assert current.derandomize is False and current.print_blob is False
+        assert current.phases == (Phase.explicit, Phase.generate)
     assert (settings.get_current_profile_name(), hypothesis_core.global_force_seed) == before
+
+
+def test_a_suites_own_settings_override_the_kit_profile() -> None:
+    # What a suite's `@settings(max_examples=N)` gets when its module is imported.
+    with kit_hypothesis_profile():
+        own = settings(max_examples=3)
+    assert own.max_examples == 3 and own.database is None and own.deadline is None
+    assert settings.get_current_profile_name() != "apiconform"
