@@ -57,6 +57,152 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
 LIVE = ["--base-url", "https://api.example.test", "--quiet"]
 
 
+# -- --base-url (issue 23) --------------------------------------------------------------------
+
+# Each malformed base URL of issue 23, and the problem its one line names. In a test of its own
+# process, `{port}` is the `listener`'s: a run that sent anything would be seen there.
+MALFORMED = [
+    ("http://127.0.0.1:{port} ", "contains white space at the end"),
+    ("http://127.0.0.1:99999", "the port 99999 is out of range (1-65535)"),
+    ("http://127.0.0.1:abc", "the port 'abc' is not a number"),
+    ("http://[::1", "unbalanced brackets: '[' without ']' around the IPv6 address"),
+    ("http://127.0.0.1:{port}/ gateway", "contains white space in the path (write a space there as %20)"),
+]
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A listening socket on a free loopback port: whatever connects to it is seen by `accepted`."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.setblocking(False)
+    yield sock
+    sock.close()
+
+
+def accepted(sock: socket.socket) -> bool:
+    try:
+        sock.accept()[0].close()
+    except BlockingIOError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("url", "problem"), MALFORMED)
+def test_a_malformed_base_url_is_one_line_and_nothing_is_sent(
+        url: str, problem: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, no_network: list[Any]) -> None:
+    """Before: an INTERNALERROR traceback (port), an unhandled ValueError and exit 1 (bracket),
+    requests to `/ gateway/api/...` (a space in the path)."""
+    url = url.format(port=8000)
+    line = refused(["run", "booga", "--base-url", url, "--report-dir", str(tmp_path / "r"), "--quiet"], capsys)
+    assert line == f"apiconform: --base-url {url!r}: {problem}"
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://::1:8000", "an IPv6 address must be in brackets, as in http://[::1]:8000"),
+    ("http://[::1]]:8000", "unexpected ']:8000' after the IPv6 address [::1]"),
+    ("http://[nothex]:8000", "[nothex] is not an IPv6 address"),
+    ("http://127.0.0.1:0", "the port 0 is out of range (1-65535)"),
+    ("http://127.0.0.1:\u0668\u0660", "the port '\u0668\u0660' is not a number"),
+    ("http://:8000/", "names no host"),
+    ("http://127.0.0.1\t/api", "contains white space"),
+    ("http://127.0.0.1:8000/api\n", "contains white space at the end"),
+    ("http://127.0.0.1/a\x07", "contains a control character (U+0007)"),
+    ("http://127.0.0.1/\u200bapi", "contains an invisible character (U+200B)"),
+    ("http://127.0.0.1/api?x=1", "must not carry a query (?...) or a fragment (#...)"),
+    ("http://local<host>/", "the host 'local<host>' contains '<'"),
+    ("127.0.0.1:8000", "is not an http:// or https:// URL"),
+    ("ftp://127.0.0.1/", "is not an http:// or https:// URL"),
+])
+def test_every_other_malformed_base_url_is_named(url: str, problem: str, capsys: pytest.CaptureFixture[str],
+                                                 no_network: list[Any]) -> None:
+    line = refused(["run", "boomerang", "--base-url", url, "--no-reports", "--quiet"], capsys)
+    assert line == f"apiconform: --base-url {url!r}: {problem}"
+
+
+def test_a_password_in_the_base_url_is_refused_and_not_echoed(capsys: pytest.CaptureFixture[str],
+                                                               no_network: list[Any]) -> None:
+    line = refused(["run", "booga", "--base-url", "https://me:hunter2@api.example.test/", "--no-reports"], capsys)
+    assert line == ("apiconform: --base-url 'https://***@api.example.test/': carries a user name or password "
+                    "(user:password@): credentials come from the environment only")
+
+
+def test_an_empty_base_url_is_not_read_as_the_embedded_mock(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--base-url "$BASE_URL"` with the variable unset in CI: not a quiet pass against the kit's own mock."""
+    line = refused(["run", "boomerang", "--base-url", "", "--no-reports", "--quiet"], capsys)
+    assert line == "apiconform: --base-url '': is empty (leave --base-url out to run against the embedded mock)"
+
+
+@pytest.mark.parametrize(("given", "used"), [
+    ("https://api.example.test/", "https://api.example.test"),
+    ("HTTPS://api.example.test/gw/v1/", "https://api.example.test/gw/v1"),
+    ("https://api.example.test:8443/a%20b", "https://api.example.test:8443/a%20b"),
+    ("http://[::1]:8000/", "http://[::1]:8000"),
+    ("http://localhost:/api", "http://localhost:/api"),
+    ("https://b\u00fccher.example/", "https://b\u00fccher.example"),
+])
+def test_well_formed_base_urls_are_taken_as_given(given: str, used: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from apiconform.session import resolve_target
+
+    monkeypatch.setenv("APICONFORM_TOKEN", "well-formed-test-token")
+    target, _, embedded = resolve_target("boomerang", Options(base_url=given, write_reports=False))
+    assert (target.base_url, embedded) == (used, False)
+
+
+@pytest.mark.parametrize(("url", "problem"), MALFORMED)
+def test_plain_pytest_refuses_a_malformed_base_url_in_one_line(url: str, problem: str, listener: socket.socket,
+                                                               tmp_path: Path) -> None:
+    """pytest-base-url's --base-url: a usage error (exit 4) in one line, no INTERNALERROR, nothing sent."""
+    url = url.format(port=listener.getsockname()[1])
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(suites_dir("boomerang")), "-p", "no:cacheprovider", "-q",
+         "--no-reports", "--base-url", url], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "APICONFORM_TOKEN": "plain-pytest-token"})
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines() == [f"ERROR: --base-url {url!r}: {problem}"]
+    assert "INTERNALERROR" not in proc.stdout + proc.stderr and " passed" not in proc.stdout
+    assert not accepted(listener)
+
+
+def test_the_command_sends_nothing_to_a_malformed_base_url(listener: socket.socket, tmp_path: Path) -> None:
+    """The installed command in a process of its own, against a port that listens."""
+    port = listener.getsockname()[1]
+    for url in (f"http://127.0.0.1:{port} ", f"http://127.0.0.1:{port}/ gateway"):
+        proc = subprocess.run([sys.executable, "-m", "apiconform.cli", "run", "booga", "--base-url", url,
+                               "--no-reports"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "APICONFORM_TOKEN": "command-test-token"})
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "white space" in proc.stderr, proc.stderr
+    assert not accepted(listener)
+
+
+def test_a_target_files_malformed_base_url_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       no_network: list[Any]) -> None:
+    file = tmp_path / "t.toml"
+    file.write_text('[target]\nbase_url = "http://127.0.0.1:99999"\n')
+    line = refused(["run", "booga", "--target", str(file), "--no-reports", "--quiet"], capsys)
+    assert line == (f'apiconform: target file {file}: target.base_url: "http://127.0.0.1:99999": '
+                    "the port 99999 is out of range (1-65535)")
+
+
+@pytest.mark.parametrize(("url", "problem"), MALFORMED)
+def test_a_fleet_files_malformed_base_url_is_one_line(url: str, problem: str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str], no_network: list[Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    url = url.format(port=8000)
+    monkeypatch.setenv("FLEET_A_KEY", "fleet-a-key-0123456789")
+    file = tmp_path / "fleet.toml"
+    file.write_text(f'[[target]]\nname = "a"\nprofile = "booga"\nbase_url = {json.dumps(url)}\n'
+                    'token_env = "FLEET_A_KEY"\n')
+    line = refused(["audit", str(file), "--report-dir", str(tmp_path / "out")], capsys)
+    assert line == f"apiconform: fleet file {file}: target[1] (a).base_url: {json.dumps(url)}: {problem}"
+    assert not (tmp_path / "out").exists()
+
+
 # -- --report-dir ----------------------------------------------------------------------------
 
 def test_report_dir_that_is_a_file_is_refused_first(tmp_path: Path, capsys: pytest.CaptureFixture[str],

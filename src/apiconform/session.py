@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from apiconform import mocks
+from apiconform.base_url import check_base_url
 from apiconform.catalog import PROFILES, load_catalog
 from apiconform.client import Budget, Client, Credential, Recorder
 from apiconform.context import Context
@@ -29,7 +30,7 @@ from apiconform.errors import ConfigError
 from apiconform.pacing import Pacer
 from apiconform.redact import REDACTOR
 from apiconform.results import RunResult
-from apiconform.target import TargetConfig, is_loopback_host, load_target, validate_base_url
+from apiconform.target import TargetConfig, is_loopback_host, load_target
 
 # Fixed by default so that the same kit on the same target gives the same verdicts run
 # after run (a CI gate must not flake); pass --seed to explore other inputs.
@@ -163,7 +164,10 @@ def check_openapi_file(target: TargetConfig, from_flag: bool) -> None:
 
 def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[str, Credential], bool]:
     """Target config and credentials; raises ConfigError before anything is sent."""
-    target = load_target(profile, options.target_file)
+    if options.base_url is not None and not options.base_url:
+        # An unset $BASE_URL in CI (`--base-url "$BASE_URL"`) must not quietly become the embedded mock.
+        raise ConfigError("--base-url '': is empty (leave --base-url out to run against the embedded mock)")
+    target = load_target(profile, options.target_file)  # checks the file's target.base_url
     load_catalog(profile)  # an unknown profile fails here
     check_rule_ids(options.rules)
     base_url = options.base_url or target.base_url
@@ -196,7 +200,8 @@ def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[s
         if options.mutant:
             raise ConfigError("--mutant applies only to the embedded mock (no --base-url)")
         assert base_url is not None
-        target.base_url = validate_base_url(base_url)
+        # The flag's value is checked here, before anything is sent, for `apiconform run` and plain pytest alike.
+        target.base_url = check_base_url(base_url) if options.base_url else base_url
         env: dict[str, str | None] = {"primary": target.token_env, "b": target.token_b_env,
                                       "scoped": target.scoped_token_env, "exhaust": target.exhaust_token_env}
         for label, var in env.items():

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from apiconform.base_url import check_base_url
 from apiconform.errors import ConfigError
 from apiconform.target import (
     DEFAULT_MAX_REQUESTS,
@@ -24,7 +25,6 @@ from apiconform.target import (
     is_loopback_host,
     load_target,
     read_toml,
-    validate_base_url,
 )
 
 # Files the fleet report dir holds next to the targets' folders: no target may be named so.
@@ -145,10 +145,10 @@ def _check_entry(entry: dict[str, Any], where: str, folder: Path, env: Mapping[s
         target_file = str(resolved.resolve())
     try:
         config = load_target(profile, target_file)
-        base_url = validate_base_url(entry["base_url"])
     except ConfigError as exc:
-        key = "target_file" if target_file and str(exc).startswith("target file") else "base_url"
-        raise ConfigError(f"{where}.{key}: {str(exc).replace('--base-url ', '')}") from exc
+        raise ConfigError(f"{where}.{'target_file' if target_file else 'profile'}: {exc}") from exc
+    # The one check `--base-url` and a target file get too: one line naming the entry, nothing sent.
+    base_url = check_base_url(entry["base_url"], f"{where}.base_url:", toml=True)
     insecure = bool(entry.get("allow_insecure_http", False)) or config.allow_insecure_http
     parts = urlsplit(base_url)
     if parts.scheme == "http" and not is_loopback_host(parts.hostname) and not insecure:
