@@ -23,12 +23,74 @@ EXIT_USAGE = 2
 # the way `cat | head` does, quietly.
 EXIT_BROKEN_PIPE = 141
 MAX_SEED = 2**32 - 1  # = session.MAX_SEED; not imported, so that `rules` and `--help` stay quick
+DEFAULT_MAX_REQUESTS = 2000  # = target.DEFAULT_MAX_REQUESTS; not imported, for the same reason
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Epilogs keep their own line breaks (the environment and exit-status tables); option help wraps."""
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviations: argparse would read `--allow-write` as --allow-writes and `--base-ur` as
+        # --base-url, so a typo in a CI file could flip a safety switch without a word.
+        kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         # One line naming the flag, exit 2 (argparse's own code); --help has the usage.
         print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+    # typeshed's overloads also allow a namespace of any class; the kit only ever passes None.
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        given = list(sys.argv[1:] if args is None else args)
+        # An unknown option is named before argparse's other complaints: `merge --report-d DIR` is a
+        # misspelt --report-dir, not a missing one.
+        unknown = [arg for arg in self._own_options(given) if arg.split("=", 1)[0] not in self._option_string_actions]
+        if unknown:
+            self.refuse_unknown(unknown)
+        parsed, extras = super().parse_known_args(given, namespace)
+        if extras:
+            # A stray word, refused by the parser that met it, a subcommand's own: left to the top-level
+            # parser, argparse would point at `apiconform --help`.
+            self.refuse_unknown(extras)
+        return parsed, extras
+
+    def _own_options(self, given: list[str]) -> list[str]:
+        """The option-like words of `given` that are this parser's to know: up to `--`, and for the
+        top-level parser up to the command (what follows is the subcommand's)."""
+        has_commands = any(isinstance(action, argparse._SubParsersAction) for action in self._actions)
+        out = []
+        for arg in given:
+            if arg == "--":
+                break
+            if not arg.startswith("-") or len(arg) == 1 or self._negative_number_matcher.match(arg):
+                if has_commands:
+                    break
+                continue  # a value, or a positional
+            out.append(arg)
+        return out
+
+    def refuse_unknown(self, extras: list[str]) -> NoReturn:
+        import difflib  # only on this error path
+
+        options = [arg for arg in extras if arg.startswith("-") and len(arg) > 1]
+        if not options:  # only stray words; with an unknown option, the words are likely its value
+            words = ", ".join(repr(arg) for arg in extras)
+            problem = f"unexpected argument{'s' if len(extras) > 1 else ''} {words}"
+        else:
+            known = [name for name in self._option_string_actions if name.startswith("--")]
+            named = []
+            for option in options:
+                spelled = option.split("=", 1)[0]
+                close = difflib.get_close_matches(spelled, known, n=1, cutoff=0.6)
+                shown = spelled if spelled.isprintable() else repr(spelled)  # one line, whatever was typed
+                named.append(shown + (f" (did you mean {close[0]}?)" if close else ""))
+            problem = f"unrecognized option{'s' if len(named) > 1 else ''} {', '.join(named)}"
+        print(f"{self.prog}: error: {problem}; see {self.prog} --help", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -46,71 +108,158 @@ def _int_in(low: int, high: int | None) -> Callable[[str], int]:
     return parse
 
 
+# What `run --help` and the others end with: the variables each command reads and what its exit
+# status means (DESIGN.md's public contract), so that a CI author need not look elsewhere.
+RUN_EPILOG = """\
+environment:
+  APICONFORM_TOKEN      the target's primary key or token; a live run (--base-url or a target
+                        file's base_url) needs it. Credentials are read from the environment only.
+  APICONFORM_TOKEN_B    a key of a second tenant, for the tenancy and per-key-limit rules (without
+                        it they are skip, with the reason)
+  A target file's [credentials] may name other variables for these (token_env, token_b_env), and
+  variables for a key lacking a scope (scoped_token_env) and a key to run into 429
+  (exhaust_token_env). The embedded mock uses its own keys and reads none of them.
+  APICONFORM_CACHE_DIR  where the sweep's plan is cached (default $XDG_CACHE_HOME/apiconform, else
+                        ~/.cache/apiconform; "off" disables the cache)
+
+exit status:
+  0         every applicable rule passed
+  1         at least one rule failed
+  2         usage or configuration error, refused before anything is sent
+  3         incomplete (target unreachable, request budget spent, interrupted) with no failure found
+  130, 143  a second SIGINT or SIGTERM stopped the run at once, without reports
+"""
+
+AUDIT_EPILOG = """\
+environment:
+  Each [[target]] names the variable holding its key (token_env) and, for a second tenant,
+  token_b_env: the fleet file holds names only. Each target's run receives its own keys, as
+  APICONFORM_TOKEN and APICONFORM_TOKEN_B, and no other target's.
+  APICONFORM_CACHE_DIR  where the sweep's plan is cached, as for `apiconform run`
+
+exit status:
+  0  every target passed
+  1  at least one target failed
+  2  a bad fleet file (or usage), refused before anything is sent
+  3  at least one target incomplete, none failed
+"""
+
+MERGE_EPILOG = """\
+exit status:
+  0  every target passed
+  1  at least one target failed
+  2  a report missing or unusable, a name twice, or a report --fleet/--expect does not expect
+     (or usage), refused before anything is written
+  3  at least one target incomplete (or expected and without a report), none failed
+"""
+
+SERVE_EPILOG = """\
+exit status:
+  0  stopped
+  2  usage error, or the address cannot be listened on
+"""
+
+DIFF_EPILOG = """\
+exit status:
+  0  no regression
+  1  a regression: a rule worse in NEW than in OLD (or missing from NEW, without --allow-missing)
+  2  usage error, or a report that cannot be read
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="apiconform",
-                     description="Conformance kit for the Booga and Boomerang API conventions.")
+                     description="Conformance kit for the Booga and Boomerang API conventions.",
+                     epilog="Each command has its own help: apiconform COMMAND --help.")
     parser.add_argument("--version", action="version", version=f"apiconform {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="check a target (default: the embedded reference mock)")
+    # Every option's help states its default: the value a run takes when the option is left out.
+    run = sub.add_parser("run", help="check a target (default: the embedded reference mock)",
+                         description="Check a target against a profile's rules.", epilog=RUN_EPILOG)
     run.add_argument("profile", choices=PROFILES)
-    run.add_argument("--base-url", help="the target's base URL (default: the embedded mock, in-process)")
-    run.add_argument("--target", dest="target_file", metavar="FILE", help="TOML target file")
-    run.add_argument("--report-dir", metavar="DIR", help="default reports/<profile>-<UTC timestamp>/")
+    run.add_argument("--base-url", metavar="URL",
+                     help="the target's base URL (default: the target file's base_url, else the embedded "
+                          "reference mock, in-process)")
+    run.add_argument("--target", dest="target_file", metavar="FILE",
+                     help="TOML target file: paths, parameter names, credential variables, budget, switches "
+                          "(default: none, the documents' defaults)")
+    run.add_argument("--report-dir", metavar="DIR", help="where the reports go (default: reports/<profile>-<UTC "
+                                                         "timestamp>/)")
     run.add_argument("--seed", type=_int_in(0, MAX_SEED), metavar="N",
-                     help=f"hypothesis seed, 0..{MAX_SEED} (default 0; recorded in the report)")
-    run.add_argument("--max-requests", type=_int_in(1, None), metavar="N", help="request budget for the whole run")
+                     help=f"hypothesis seed, 0..{MAX_SEED} (default: 0; recorded in the report)")
+    run.add_argument("--max-requests", type=_int_in(1, None), metavar="N",
+                     help=f"request budget for the whole run (default: {DEFAULT_MAX_REQUESTS}, or the target "
+                          "file's max_requests)")
     run.add_argument("--openapi", dest="openapi_file", metavar="FILE",
                      help="a local OpenAPI document for the generated sweep, instead of the one the target "
-                          "serves (wins over the target file's [target] openapi)")
-    run.add_argument("--allow-writes", action="store_true", help="permit POST/PUT/PATCH/DELETE (Booga)")
-    run.add_argument("--exhaust-rate-limit", action="store_true", help="permit running a key into 429")
+                          "serves (wins over the target file's [target] openapi; default: the served one)")
+    run.add_argument("--allow-writes", action="store_true",
+                     help="permit POST/PUT/PATCH/DELETE (Booga); created data is deleted again (default: off, "
+                          "unless the target file allows them)")
+    run.add_argument("--exhaust-rate-limit", action="store_true",
+                     help="permit running a key into 429 (default: off, unless the target file allows it)")
     run.add_argument("--allow-insecure-http", action="store_true",
-                     help="permit credentials over plain HTTP to a non-loopback host (not recommended)")
-    run.add_argument("--mutant", metavar="NAME", help="embedded mock only: break one rule")
+                     help="permit credentials over plain HTTP to a non-loopback host, not recommended "
+                          "(default: off, unless the target file allows it)")
+    run.add_argument("--mutant", metavar="NAME",
+                     help="embedded mock only: break one rule (default: none, the conformant mock; "
+                          "see apiconform mutants)")
     run.add_argument("--rules", metavar="IDS", help="comma-separated rule ids to run (default: all)")
-    run.add_argument("--no-reports", action="store_true", help="write no report files")
+    run.add_argument("--no-reports", action="store_true", help="write no report files (default: write them)")
     run.add_argument("--waivers", metavar="FILE",
                      help="TOML/YAML waivers (rule, reason, expires YYYY-MM-DD): a current waiver reports "
-                          "that rule's failure as `waived` and does not fail the run")
-    run.add_argument("--quiet", action="store_true", help="no progress lines")
-    run.add_argument("--verbose", action="store_true", help="pytest's own output too")
+                          "that rule's failure as `waived` and does not fail the run (default: none)")
+    run.add_argument("--quiet", action="store_true", help="no progress lines (default: a line per test on stderr)")
+    run.add_argument("--verbose", action="store_true", help="pytest's own output too (default: off)")
 
-    audit = sub.add_parser("audit", help="check many targets side by side (a fleet file; pytest-xdist workers)")
+    audit = sub.add_parser("audit", help="check many targets side by side (a fleet file; pytest-xdist workers)",
+                           description="Check many targets side by side, one run per target.", epilog=AUDIT_EPILOG)
     audit.add_argument("fleet_file", metavar="FLEET.toml", help="the fleet file: one [[target]] table per target")
-    audit.add_argument("--report-dir", metavar="DIR", help="default reports/fleet-<UTC timestamp>/")
+    audit.add_argument("--report-dir", metavar="DIR", help="where the fleet artifacts go (default: "
+                                                           "reports/fleet-<UTC timestamp>/)")
     audit.add_argument("--workers", type=_int_in(1, None), metavar="N",
                        help="targets run at once, at least 1 (default: one per target, at most 32)")
 
-    merge = sub.add_parser("merge", help="fleet artifacts from report.json files made elsewhere (a CI matrix)")
-    merge.add_argument("reports", nargs="*", metavar="REPORT.json")
-    merge.add_argument("--report-dir", metavar="DIR", required=True, help="where the fleet artifacts go")
+    merge = sub.add_parser("merge", help="fleet artifacts from report.json files made elsewhere (a CI matrix)",
+                           description="The fleet artifacts from report.json files made elsewhere.",
+                           epilog=MERGE_EPILOG)
+    merge.add_argument("reports", nargs="*", metavar="REPORT.json",
+                       help="each target's report; the target is named after its folder")
+    merge.add_argument("--report-dir", metavar="DIR", required=True, help="where the fleet artifacts go (required)")
     expected = merge.add_mutually_exclusive_group()
     expected.add_argument("--fleet", dest="fleet_file", metavar="FLEET.toml",
-                          help="the fleet file of the targets there should be: one without a report is incomplete")
+                          help="the fleet file of the targets there should be: one without a report is incomplete "
+                               "(default: only the reports named)")
     expected.add_argument("--expect", metavar="NAMES",
                           help="comma-separated names (NAME or NAME:PROFILE) of the targets there should be: "
-                               "one without a report is incomplete")
+                               "one without a report is incomplete (default: only the reports named)")
 
-    serve = sub.add_parser("serve", help="serve a reference mock over HTTP")
+    serve = sub.add_parser("serve", help="serve a reference mock over HTTP",
+                           description="Serve a profile's reference mock over HTTP; prints its base URL and keys.",
+                           epilog=SERVE_EPILOG)
     serve.add_argument("profile", choices=PROFILES)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_int_in(0, 65535), default=8000, help="0..65535; 0 picks a free port")
-    serve.add_argument("--mutant", metavar="NAME", help="serve a mutant that breaks one rule")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_int_in(0, 65535), default=8000,
+                       help="0..65535; 0 picks a free port (default: 8000)")
+    serve.add_argument("--mutant", metavar="NAME",
+                       help="serve a mutant that breaks one rule (default: none, the conformant mock)")
 
     rules = sub.add_parser("rules", help="print the rule catalog")
-    rules.add_argument("profile", nargs="?", choices=PROFILES)
-    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    rules.add_argument("profile", nargs="?", choices=PROFILES, help="one profile (default: every profile)")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="(default: text)")
 
     mut = sub.add_parser("mutants", help="list the reference mock's mutants")
-    mut.add_argument("profile", nargs="?", choices=PROFILES)
+    mut.add_argument("profile", nargs="?", choices=PROFILES, help="one profile (default: every profile)")
 
-    diff = sub.add_parser("diff", help="compare two report.json files rule by rule (exit 1 on a regression)")
+    diff = sub.add_parser("diff", help="compare two report.json files rule by rule (exit 1 on a regression)",
+                          description="Compare two report.json files rule by rule.", epilog=DIFF_EPILOG)
     diff.add_argument("old", metavar="OLD.json")
     diff.add_argument("new", metavar="NEW.json")
-    diff.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    diff.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="(default: text)")
     diff.add_argument("--allow-missing", action="store_true",
-                      help="a rule of OLD that NEW lacks is no regression (NEW ran with --rules, or another profile)")
+                      help="a rule of OLD that NEW lacks is no regression (NEW ran with --rules, or another "
+                           "profile; default: off)")
     return parser
 
 
