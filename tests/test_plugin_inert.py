@@ -66,15 +66,31 @@ def test_own_settings_inherit_the_defaults(value):
     assert settings.default.derandomize is False
 '''
 
+# A fixture of the kit's name in another project: that project's own, never the kit's business.
+SCRATCH_CTX = '''
+import pytest
+
+
+@pytest.fixture
+def ctx():
+    return {"mine": True}
+
+
+def test_a_fixture_named_ctx_is_the_projects_own(ctx):
+    assert ctx == {"mine": True}
+'''
+
 
 def test_another_project_sees_hypothesis_defaults(tmp_path: Path) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")  # its own rootdir, no configuration of the kit's
     (tmp_path / "test_scratch.py").write_text(SCRATCH_TESTS)
+    (tmp_path / "test_scratch_ctx.py").write_text(SCRATCH_CTX)
     env = {k: v for k, v in os.environ.items() if k not in CI_VARIABLES and not k.startswith("PYTEST_")}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_scratch.py"],
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_scratch.py",
+                           "test_scratch_ctx.py"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "4 passed" in proc.stdout, proc.stdout
+    assert "5 passed" in proc.stdout, proc.stdout
 
 
 class _SeenInRun:

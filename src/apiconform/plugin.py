@@ -184,7 +184,11 @@ def rule_of(item: pytest.Item) -> Rule | None:
 
 
 def _is_conformance(item: pytest.Item) -> bool:
-    return "ctx" in getattr(item, "fixturenames", ())
+    """A test using the plugin's own `ctx` fixture (another project's fixture of that name is
+    its own business: the plugin leaves such a test alone)."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.get("ctx") if info is not None else None
+    return bool(defs) and getattr(getattr(defs[-1], "func", None), "__module__", "") == __name__
 
 
 def pytest_configure(config: pytest.Config) -> None:
