@@ -172,9 +172,9 @@ def test_a_base_url_with_a_gateway_prefix(base: str) -> None:
 
 
 def test_a_small_account_cannot_pass_the_limit_cap() -> None:
-    # 80 files: a server honouring limit=1000 answers exactly like DRF clamping to 100, so the cap
-    # is not observable: error, naming the data, never pass (and never fail).
-    with served(MODULE, "--files", "80") as url:
+    # No list holds more than 100: a server honouring limit=1000 answers exactly like DRF clamping
+    # to 100, so the cap is observable on none: error, naming the data, never pass (nor fail).
+    with served(MODULE, "--files", "80", "--projects", "60", "--tickets", "40") as url:
         outcome = kit(url)
     found = verdicts(outcome)
     assert found["BGA-LIST-LIMIT-INVALID"][0] == "error", found["BGA-LIST-LIMIT-INVALID"]

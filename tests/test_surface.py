@@ -9,7 +9,7 @@ import pytest
 
 from apiconform.catalog import find_rule
 from apiconform.client import Client, relative_to_base
-from apiconform.coverage import family, settle_evidence, unreached_endpoints
+from apiconform.coverage import family, settle_evidence
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.results import RuleResult
 from apiconform.surface import Endpoint, Param, Surface, from_openapi, servers_path
@@ -112,7 +112,6 @@ def exchange(url: str, status: int, method: str = "GET") -> Exchange:
 def test_a_failure_on_404s_only_is_an_error_pointing_at_the_base_url() -> None:
     surface = Surface([Endpoint("/api/files/", "list")], "test", base_url="http://h:1/wrong")
     sent = [exchange("http://h:1/wrong/api/files/", 404), exchange("http://h:1/wrong/api/files/?limit=1", 404)]
-    assert unreached_endpoints(sent, surface) == {"/api/files/"}
     failed = RuleResult(find_rule("BGA-LIST-ENVELOPE"), verdict="fail", reason="the list answered 404")
     failed.offending = sent[:1]
     failed.see(sent)
@@ -121,6 +120,19 @@ def test_a_failure_on_404s_only_is_an_error_pointing_at_the_base_url() -> None:
     assert failed.verdict == "error" and "base URL (http://h:1/wrong)" in failed.reason
     # A pass that judged nothing has no evidence: error, never pass.
     assert empty.verdict == "error" and "no exchange was judged" in empty.reason
+
+
+def test_a_documented_path_answering_404_while_others_answer_is_the_targets_failure() -> None:
+    # The schema path is fixed by the document: its 404 fails while the lists answer (the base URL
+    # is proven right by them); only a run where nothing answered but 404 blames the base URL.
+    surface = Surface([Endpoint("/api/tasks/", "list")], "test", base_url="http://h:1")
+    schema = exchange("http://h:1/api/api-management/openapi-schema/", 404)
+    sent = [schema, exchange("http://h:1/api/tasks/", 200)]
+    failed = RuleResult(find_rule("BGA-OPENAPI-SCHEMA"), verdict="fail", reason="the schema endpoint answered 404")
+    failed.offending = [schema]
+    failed.see([schema])
+    settle_evidence([failed], sent, "http://h:1", surface)
+    assert failed.verdict == "fail"
 
 
 def test_families() -> None:

@@ -208,6 +208,24 @@ def page_within_requested_limit(ex: Exchange) -> Iterator[str]:
         yield f"page holds {size} results but limit={raw} was requested"
 
 
+@check("BGA-LIST-TRAVERSAL", applies=_list_response, scope="every list page asked for a limit")
+def page_holds_what_count_leaves(ex: Exchange) -> Iterator[str]:
+    """"count — total number of results matching the query": a page asked for limit L at offset
+    O holds min(L, count − O) results. (More than L is BGA-LIST-LIMIT's business.)"""
+    size, body = page_size(ex), json_object(ex)
+    query = query_of(ex.request.url)
+    raw = query.get(setting("params", "limit", "limit"))
+    offset = (query.get(setting("params", "offset", "offset"), "0").strip() or "0")
+    count = body.get("count") if body is not None else None
+    if size is None or raw is None or not plain_int(count) or not re.fullmatch(r"[0-9]+", raw) \
+            or not re.fullmatch(r"[0-9]+", offset) or not 1 <= integer(raw) <= MAX_LIMIT or size > integer(raw) \
+            or integer(offset) >= 2**63:
+        return
+    expected = max(0, min(integer(raw), count - integer(offset)))
+    if size != expected:
+        yield f"page holds {size} results; limit={raw} at offset {offset} of count {count} leaves {expected}"
+
+
 @check("BGA-LIST-LIMIT-INVALID", applies=_list_response, scope="every list page")
 def page_within_max_limit(ex: Exchange) -> Iterator[str]:
     size = page_size(ex)
@@ -230,6 +248,15 @@ def link_violations(ex: Exchange) -> list[str]:
     offset, size, count = integer(raw.strip() or "0"), len(body["results"]), body["count"]
     where = f"the page at offset {offset} ({size} results of {count})"
     out = []
+    here = urlsplit(ex.request.url)
+    for name in ("next", "previous"):
+        link = body.get(name)
+        if isinstance(link, str) and link.startswith(("http://", "https://")):
+            there = urlsplit(link)
+            if (there.scheme, there.netloc.lower()) != (here.scheme, here.netloc.lower()):
+                # A client following it sends its key elsewhere (DESIGN.md: never followed).
+                out.append(f"{name} points to another origin ({there.scheme}://{there.netloc}) than the request "
+                           f"({here.scheme}://{here.netloc})")
     for name, want in (("previous", offset > 0), ("next", offset + size < count)):
         value = body.get(name)
         if want and not (isinstance(value, str) and value):
