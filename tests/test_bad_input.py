@@ -163,6 +163,8 @@ def test_plain_pytest_refuses_a_malformed_base_url_in_one_line(url: str, problem
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert proc.stderr.strip().splitlines() == [f"ERROR: --base-url {url!r}: {problem}"]
     assert "INTERNALERROR" not in proc.stdout + proc.stderr and " passed" not in proc.stdout
+    # Nor a traceback per module, as a usage error raised while collecting would give.
+    assert "ERROR collecting" not in proc.stdout and "Traceback" not in proc.stdout, proc.stdout[-3000:]
     assert not accepted(listener)
 
 
