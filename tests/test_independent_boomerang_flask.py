@@ -1,23 +1,28 @@
 """The kit against a multi-module Boomerang deployment on Flask, with the vendor's OpenAPI document.
 
 tests/independent/boomerang_flask is written apart from the kit's reference mock and from the
-Starlette server: Flask blueprints per module (example, widgets, orders, stats) served by
+Starlette server: Flask blueprints per module (example, widgets, orders, stats, events) served by
 werkzeug, and a vendor OpenAPI document whose server URL holds the version
 (`https://gateway.bmrg.app/v1`) and whose paths are relative to it. The kit learns every
 endpoint from that document (`--openapi`), so:
 
-- the conformant deployment exits 0 read-only with default settings;
-- each `--break RULE@module` breaks one rule on an endpoint beyond the page's two examples, and
-  must fail exactly that rule;
+- the conformant deployment exits 0 read-only with default settings, the events module's
+  envelope metadata (`meta.generated_at`, the time of each answer) included: an idempotent GET
+  is about the resource data (DESIGN.md);
+- each `--break RULE@module[:variant]` breaks one rule on an endpoint beyond the page's two
+  examples (`@unrouted`: on the paths under /v1/ that no module routes), and must fail exactly
+  that rule, where it is broken;
 - a base URL with a path works: a gateway prefix, and the page's own `…/vN/` form.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
-from tests.independent.boomerang_flask import BREAKERS, MODULE, OPENAPI, TOKEN
+from tests.independent.boomerang_flask import BREAKERS, MODULE, OPENAPI, TOKEN, UNROUTED, breaker_parts
 from tests.independent.serving import served
 
 from apiconform.runner import RunOutcome, run
@@ -52,7 +57,8 @@ def test_conformant_deployment_passes_every_rule_on_every_endpoint(
     endpoints = {row["endpoint"]: row for row in coverage["endpoints"]}
     # Every GET operation of the document, at its path under the server URL's /v1.
     assert set(endpoints) == {"/v1/example/resource", "/v1/example/resources", "/v1/widgets",
-                              "/v1/widgets/{widget_id}", "/v1/orders", "/v1/orders/{order_id}", "/v1/stats/summary"}
+                              "/v1/widgets/{widget_id}", "/v1/orders", "/v1/orders/{order_id}", "/v1/stats/summary",
+                              "/v1/events", "/v1/events/{event_id}"}
     assert coverage["uncovered"] == []
     assert {row["kind"] for name, row in endpoints.items() if name.endswith("s") and "{" not in name
             and "stats" not in name} == {"list"}
@@ -62,6 +68,19 @@ def test_conformant_deployment_passes_every_rule_on_every_endpoint(
     rows = {r.rule.id: r.endpoints for r in outcome.run.results}
     assert {"endpoint": "/v1/widgets/{widget_id}", "verdict": "pass"}.items() <= next(
         row for row in rows["BMR-ENVELOPE-DATA"] if row["endpoint"] == "/v1/widgets/{widget_id}").items()
+
+
+def test_envelope_metadata_that_changes_is_no_idempotency_failure(
+        conformant: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 23: the events module answers {"items"|"data": ..., "meta": {"generated_at": <now>}}.
+    # Its resource data repeats exactly; only the generation time beside it moves, which
+    # DESIGN.md ("idempotent GET is about state") allows. The rule is judged there, and passes.
+    outcome = kit(conformant, monkeypatch)
+    rows = {row["endpoint"]: row for r in outcome.run.results if r.rule.id == "BMR-IDEMPOTENT-GET"
+            for row in r.endpoints}
+    for endpoint in ("/v1/events", "/v1/events/{event_id}"):
+        assert endpoint in rows, rows
+        assert rows[endpoint]["verdict"] == "pass" and rows[endpoint]["judged"] > 0, rows[endpoint]
 
 
 def test_a_default_run_sends_no_writing_method(conformant: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +112,8 @@ def test_a_wrong_base_url_is_an_error_not_a_failure(monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.parametrize("breaker", BREAKERS)
 def test_breaker_beyond_the_examples_fails_exactly_its_rule(breaker: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    rule, _, module = breaker.partition("@")
+    # `RULE@module[:variant]`: the rule before "@", the module (or `unrouted`) up to ":".
+    rule, module, _ = breaker_parts(breaker)
     with served(MODULE, "--break", breaker) as url:
         outcome = kit(url, monkeypatch)
     found = not_passed(outcome)
@@ -102,10 +122,23 @@ def test_breaker_beyond_the_examples_fails_exactly_its_rule(breaker: str, monkey
     # without its envelope) may be left undecided, never failed.
     assert failed == {rule}, found
     assert outcome.exit_code == 1
-    # The report says where: the broken module's endpoint, not the examples.
+    # The report says where it failed.
     where = {row["endpoint"] for r in outcome.run.results if r.rule.id == rule for row in r.endpoints
              if row["verdict"] == "fail"}
-    assert where and all(f"/{module}" in w for w in where), where
+    if module == UNROUTED:
+        # Only paths no module routes answer wrongly. The report has a row for each documented
+        # endpoint and none for a path off the surface, so: no documented endpoint fails, and the
+        # rule's evidence shows a path under /v1/ that none of them matches.
+        documented = {row["endpoint"] for row in outcome.run.extra["coverage"]["endpoints"]}
+        assert not where & documented, (where, documented)
+        templates = [re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(d))) for d in documented]
+        evidence = {urlsplit(ex.request.url).path for r in outcome.run.results if r.rule.id == rule
+                    for ex in r.evidence}
+        assert any(path.startswith("/v1/") and not any(t.fullmatch(path) for t in templates)
+                   for path in evidence), evidence
+    else:
+        # The broken module's endpoint, not the examples.
+        assert where and all(f"/{module}" in w for w in where), where
 
 
 def test_a_spent_budget_leaves_endpoints_uncovered_never_passed(

@@ -1,4 +1,6 @@
-"""Serve the deployment: `python -m tests.independent.boomerang_flask --port 0 [--break RULE-ID@module] [--prefix /gw]`.
+"""Serve the deployment: `python -m tests.independent.boomerang_flask --port 0 [--break BREAKER] [--prefix /gw]`.
+
+BREAKER is one of BREAKERS, `RULE-ID@module[:variant]` (see the package's docstring).
 
 werkzeug's threaded WSGI server (the one `flask run` uses) on a socket bound here first, so that
 port 0 can be reported: `listening on http://127.0.0.1:PORT` is printed (flushed) once the socket

@@ -22,11 +22,11 @@ from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import NotFound, Unauthorized
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.routing import RequestRedirect
 
-from . import TOKEN, errors
+from . import TOKEN, UNROUTED, errors
 from .behaviour import Behaviour
 from .blueprints import FACTORIES
 from .data import DataSet
@@ -34,6 +34,9 @@ from .errors import Int64Overflow, RoutingRedirect, ValidationFailed
 from .responses import Utf8JSONProvider
 
 REALM = "boomerang"
+API_ROOT = "/v1/"  # the BMR-ERROR-FIELDS@unrouted breaker's territory: unrouted paths under it
+# What Falcon's default error serializer answers for its HTTPNotFound: the title alone, as JSON.
+FALCON_NOT_FOUND = b'{"title": "404 Not Found"}'
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
 
@@ -124,7 +127,33 @@ def create_app(behaviour: Behaviour | None = None) -> Flask:
 
     for factory in FACTORIES:
         app.register_blueprint(factory(behaviour, data))
+    if behaviour.breaks("BMR-ERROR-FIELDS", UNROUTED):
+        install_falcon_fallback(app)
     return app
+
+
+def install_falcon_fallback(app: Flask) -> None:
+    """The BMR-ERROR-FIELDS@unrouted breaker: the paths under /v1/ that no module routes are
+    answered as the gateway's catch-all for the API, a legacy Falcon service, answers them:
+    404 with Falcon's default body `{"title": "404 Not Found"}` (no standard error field).
+
+    Only werkzeug's routing 404 is replaced. A module's own 404 (an unknown id) is raised in a
+    view, and the authentication and Content-Type hooks run before routing errors are raised, so
+    every routed endpoint, and a 401 or 400 on any path, is answered as before; so are unrouted
+    paths outside /v1/. X-Request-Id is still stamped by the after_request hook.
+    """
+
+    # A handler for NotFound is more specific than the app's HTTPException handler, so Flask
+    # picks it for every 404: the ones it does not replace go to the standard handler.
+    @app.errorhandler(NotFound)
+    def falcon_not_found(exc: NotFound) -> Response:
+        unrouted = request.url_rule is None and exc is request.routing_exception
+        if not (unrouted and request.path.startswith(API_ROOT)):
+            return errors.http_error(exc)
+        # Falcon's media type for its error bodies is plain application/json, and its default
+        # error serializer adds Vary: Accept.
+        return app.response_class(FALCON_NOT_FOUND, status=404, headers={"Vary": "Accept"},
+                                  content_type="application/json")
 
 
 def create_gateway_fallback() -> Flask:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import BREAKERS
+from . import BREAKERS, breaker_parts
 
 
 @dataclass(frozen=True)
 class Behaviour:
-    """The `--break RULE-ID@module` choice of this process; None is the conformant deployment."""
+    """The `--break RULE-ID@module[:variant]` choice of this process; None is the conformant deployment."""
 
     broken: str | None = None
 
@@ -17,10 +17,13 @@ class Behaviour:
         if self.broken is not None and self.broken not in BREAKERS:
             raise ValueError(f"unknown breaker {self.broken!r}; one of {', '.join(BREAKERS)}")
 
-    def breaks(self, rule: str, module: str | None) -> bool:
+    def breaks(self, rule: str, module: str | None, variant: str | None = None) -> bool:
         """Whether `rule` is broken on `module`'s endpoints (a breaker names exactly one module).
 
-        `module` is a blueprint name; None (a request no route matched) is never broken.
+        `module` is a blueprint name, or UNROUTED for the paths under /v1/ no blueprint routes;
+        None (a request no route matched, asked about a module's rule) is never broken. The variant
+        must match too, so that `RULE@orders:floor` never switches on `RULE@orders`, nor the reverse.
         """
-        return self.broken == f"{rule}@{module}"
-
+        if self.broken is None or module is None:
+            return False
+        return breaker_parts(self.broken) == (rule, module, variant)

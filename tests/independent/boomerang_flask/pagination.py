@@ -14,17 +14,32 @@ from typing import Any
 from .queries import PageRequest
 
 
-def page_of(items: Sequence[dict[str, Any]], window: PageRequest, *, start_one_early: bool = False) -> dict[str, Any]:
+def page_of(items: Sequence[dict[str, Any]], window: PageRequest, *, start_one_early: bool = False,
+            floor_total_pages: bool = False, more_on_last_page: bool = False) -> dict[str, Any]:
     """One page of `items`.
 
-    `start_one_early` is the BMR-PAGINATION-TRAVERSAL breaker: an off-by-one offset, so every page
-    after the first repeats the previous page's last item while total_items stays the true count.
+    Each keyword is a BMR-PAGINATION-TRAVERSAL breaker, on one module each:
+    - `start_one_early` (@orders): an off-by-one offset, so every page after the first repeats the
+      previous page's last item while total_items stays the true count;
+    - `floor_total_pages` (@orders:floor): total_pages by floor division, so a last, partly filled
+      page is not counted, and has_more (computed from it) turns false one page early;
+    - `more_on_last_page` (@events): has_more true on the last page itself (`page <= total_pages`,
+      the classic off-by-one), false only past the end; every other field stays right.
+
+    A limit of 0 reaches here only through the BMR-PAGINATION-LIMIT@orders breaker: a page of no
+    items, and 0 pages, since no count of empty pages holds the collection (no division by zero).
     """
     total = len(items)
-    pages = -(-total // window.limit)  # ceiling division; an empty (filtered) collection has 0 pages
+    if window.limit == 0:
+        pages = 0
+    elif floor_total_pages:
+        pages = total // window.limit
+    else:
+        pages = -(-total // window.limit)  # ceiling division; an empty (filtered) collection has 0 pages
     offset = window.offset
     if start_one_early and window.page > 1:
         offset -= 1
+    has_more = window.page <= pages if more_on_last_page else window.page < pages
     return {
         "items": list(items[offset:offset + window.limit]),
         "pagination": {
@@ -32,6 +47,6 @@ def page_of(items: Sequence[dict[str, Any]], window: PageRequest, *, start_one_e
             "limit": window.limit,
             "total_items": total,
             "total_pages": pages,
-            "has_more": window.page < pages,
+            "has_more": has_more,
         },
     }

@@ -78,22 +78,25 @@ class PageRequest:
         return (self.page - 1) * self.limit
 
 
-def page_request(*, max_limit: int = MAX_LIMIT, malformed_as_default: bool = False,
+def page_request(*, max_limit: int = MAX_LIMIT, min_limit: int = 1, malformed_as_default: bool = False,
                  int64_window: bool = False) -> PageRequest:
     """`page` (1-based, default 1) and `limit` (default 20, 1..max_limit), as DESIGN.md assumes them.
 
     `page` has no bound of its own but a signed 64-bit one: the OpenAPI document declares it int64,
     so a value past 64 bits is out of range (400), never a 500.
 
-    `int64_window` is the BMR-NO-5XX breaker: the raw values go to a storage layer that packs them
-    as int64 before any range check, so a value past 64 bits raises instead of being rejected.
+    `int64_window` is the BMR-NO-5XX breaker: the raw page number goes to a storage layer that
+    packs it as int64 before any range check, so a page past 64 bits raises instead of being
+    rejected. Only `page`: a limit past 64 bits answered 500 would also be a limit neither
+    rejected with 400 nor clamped, which breaks BMR-PAGINATION-LIMIT as well.
+    `min_limit=0` is the BMR-PAGINATION-LIMIT@orders breaker: a bound written as "not negative"
+    rather than "at least 1", so limit=0 is taken as asked (page_of answers it with no items).
     """
     if int64_window:
-        for name in ("limit", "page"):
-            raw = request.args.get(name, "")
-            value = parse_integer(raw)
-            if value is not None and not INT64_MIN <= value <= INT64_MAX:
-                raise Int64Overflow(f"{name}={raw[:40]} does not fit a signed 64-bit integer")
-    limit = integer("limit", DEFAULT_LIMIT, 1, max_limit, malformed_as_default=malformed_as_default)
+        raw = request.args.get("page", "")
+        value = parse_integer(raw)
+        if value is not None and not INT64_MIN <= value <= INT64_MAX:
+            raise Int64Overflow(f"page={raw[:40]} does not fit a signed 64-bit integer")
+    limit = integer("limit", DEFAULT_LIMIT, min_limit, max_limit, malformed_as_default=malformed_as_default)
     page = integer("page", 1, 1, INT64_MAX, malformed_as_default=malformed_as_default)
     return PageRequest(page=page, limit=limit)

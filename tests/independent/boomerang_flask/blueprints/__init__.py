@@ -13,7 +13,7 @@ from flask import Blueprint
 
 from ..behaviour import Behaviour
 from ..data import DataSet
-from . import example, orders, stats, widgets
+from . import events, example, orders, stats, widgets
 
 BlueprintFactory = Callable[[Behaviour, DataSet], Blueprint]
 
@@ -22,4 +22,5 @@ FACTORIES: tuple[BlueprintFactory, ...] = (
     widgets.create_blueprint,
     orders.create_blueprint,
     stats.create_blueprint,
+    events.create_blueprint,
 )

@@ -3,8 +3,8 @@
     GET /v1/widgets?page=&limit=&color=red|green|blue   paginated
     GET /v1/widgets/{widget_id}                         non-paginated, ids wdg_001..wdg_160
 
-Breakers here: BMR-ENVELOPE-PAGINATED, BMR-METHOD-GET-ONLY, BMR-PAGINATION-LIMIT,
-BMR-REQUEST-ID-ECHO and BMR-ERROR-FIELDS, each @widgets.
+Breakers here: BMR-ENVELOPE-PAGINATED, BMR-ENVELOPE-DATA, BMR-METHOD-GET-ONLY,
+BMR-PAGINATION-LIMIT, BMR-REQUEST-ID-ECHO and BMR-ERROR-FIELDS, each @widgets.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ def create_blueprint(behaviour: Behaviour, data: DataSet) -> Blueprint:
     def get_widget(widget_id: str) -> Response:
         item = data.widgets_by_id.get(widget_id)
         if item is None:
+            if breaks("BMR-ENVELOPE-DATA"):
+                # A view ported from an RPC-style backend whose calls always "succeed": the lookup's
+                # failure comes back as the resource, 200 and wrapped in data, instead of a 404.
+                return json_response({"data": {"error": {"code": "NOT_FOUND", "message": "no such widget"}}})
             raise ResourceNotFound("no such widget", {"widget_id": widget_id})
         response = json_response({"data": item})
         if breaks("BMR-REQUEST-ID-ECHO"):
