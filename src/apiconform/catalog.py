@@ -126,3 +126,36 @@ def find_rule(rule_id: str) -> Rule:
         if rule_id in catalog.ids:
             return catalog.get(rule_id)
     raise KeyError(rule_id)
+
+
+# Where the suites judge each rule, in words (`apiconform rules`, README): read from the
+# suites' own markers, so it can never drift from what runs.
+WHERE_WORDS = {"list": "every paginated list", "single": "every single resource", "other": "every other endpoint",
+               "any": "every endpoint", None: "the deployment as a whole"}
+
+
+def judged_where(profile: str) -> dict[str, list[str]]:
+    """Rule id -> where its tests judge it ("every paginated list", "the deployment as a whole"),
+    from the `rule` and `endpoints` markers of suites/<profile>/ (parsed, not imported)."""
+    import ast
+
+    from apiconform.locations import suites_dir
+
+    where: dict[str, list[str]] = {}
+    for file in sorted(suites_dir(profile).glob("test_*.py")):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            marks: dict[str, str | None] = {}
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute) \
+                        and decorator.func.attr in ("rule", "endpoints"):
+                    arg = decorator.args[0] if decorator.args else None
+                    marks[decorator.func.attr] = arg.value if isinstance(arg, ast.Constant) else "any"
+            if "rule" in marks:
+                words = WHERE_WORDS[marks.get("endpoints")]
+                places = where.setdefault(str(marks["rule"]), [])
+                if words not in places:
+                    places.append(words)
+    return where

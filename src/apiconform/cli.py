@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, cast
 
 from apiconform import __version__, phases
-from apiconform.catalog import PROFILES, load_catalog
+from apiconform.catalog import PROFILES, judged_where, load_catalog
 from apiconform.errors import ConfigError
 
 # When `apiconform run` is this process's command line, the run's start-up phase counts from here
@@ -393,18 +393,20 @@ def cmd_rules(args: argparse.Namespace) -> int:
         print(json.dumps({c.profile: [r.as_dict() for r in c.rules] for c in catalogs}, indent=2))
         return 0
     for catalog in catalogs:
+        where = judged_where(catalog.profile)
         if args.format == "markdown":
             print(f"### {catalog.profile} ({catalog.document})\n")
-            print("| id | level | title | quoted clause |\n|---|---|---|---|")
+            print("| id | level | title | judged on | quoted clause |\n|---|---|---|---|---|")
             for r in catalog.rules:
                 clause = r.clause.replace("|", "\\|")
                 extra = f" *(assumption: {r.assumption})*" if r.assumption else ""
-                print(f"| `{r.id}` | {r.level} | {r.title} | “{clause}”{extra} |")
+                print(f"| `{r.id}` | {r.level} | {r.title} | {'; '.join(where.get(r.id, []))} | “{clause}”{extra} |")
             print()
             continue
         print(f"{catalog.profile}: {catalog.title} ({catalog.document}), {len(catalog.rules)} rules")
         for r in catalog.rules:
             print(f"  {r.id:<34} {r.level:<6} {r.title}")
+            print(f"  {'':<34} judged on {'; '.join(where.get(r.id, [])) or 'nothing (no test)'}")
             print(f"  {'':<34} “{r.clause}”")
             if r.assumption:
                 print(f"  {'':<34} assumption: {r.assumption}")

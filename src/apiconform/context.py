@@ -143,8 +143,9 @@ class Context:
         if not condition:
             self.fail(message, *exchanges)
 
-    def check(self, exchange: Exchange, rule_id: str | None = None) -> None:
-        """Hold one exchange to every registered check of the rule (default: the running one)."""
+    def check(self, exchange: Exchange, rule_id: str | None = None, where: str = "") -> None:
+        """Hold one exchange to every registered check of the rule (default: the running one);
+        `where` leads the failure's message (a path that is no endpoint of the surface, say)."""
         rid = rule_id or (self.rule.id if self.rule else "")
         with checks.configured(self.target.settings, self._surface):
             found = checks.findings(rid, exchange)
@@ -152,7 +153,7 @@ class Context:
             self.note(remark)
         problems = [m for m in found if not isinstance(m, checks.Remark | checks.Unjudged)]
         if problems:
-            self.fail("; ".join(problems), exchange)
+            self.fail((f"{where}: " if where else "") + "; ".join(problems), exchange)
         for limited in (m for m in found if isinstance(m, checks.Unjudged)):
             raise Incomplete(REDACTOR.text(limited), exchange)  # the kit's own limit: `error`
         if rid == (self.rule.id if self.rule else "") and checks.applies(rid, exchange):

@@ -252,10 +252,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     state: ApiconformState = metafunc.config.stash[STATE]
     context = None
     if not state.options.rules or rule.id in state.options.rules:
-        try:
-            context = state.session(rule.profile).context  # validates the configuration first
-        except ConfigError as exc:
-            raise pytest.UsageError(str(exc)) from exc
+        # A bad configuration is refused in one line by pytest_collection_modifyitems, which
+        # opens the session again: raised here it would be a collection error per module.
+        with contextlib.suppress(ConfigError):
+            context = state.session(rule.profile).context
     items.parametrize(metafunc, context, kind)
 
 

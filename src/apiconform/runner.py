@@ -76,8 +76,9 @@ ENGINE_ARGS = ("--assert=plain", "--disable-plugin-autoload", "--capture=sys",
 def pytest_args(profile: str, options: Options, verbose: bool = False) -> list[str]:
     args = [str(suites_dir(profile)), "-p", "no:cacheprovider", "--import-mode=importlib", *ENGINE_ARGS]
     args += ["-p", "no:terminal"] if not verbose else ["-v", "--tb=short"]
-    if options.base_url:
-        args += ["--base-url", options.base_url]
+    # Always said, empty for the embedded mock: pytest-base-url would otherwise take its default
+    # from PYTEST_BASE_URL, which a CI job may set for another suite, and send the key there.
+    args += ["--base-url", options.base_url or ""]
     if options.target_file:
         args += ["--target", options.target_file]
     if options.report_dir:

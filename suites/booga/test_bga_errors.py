@@ -58,7 +58,7 @@ def test_unrouted_paths_answer_in_the_error_format(ctx: Context) -> None:
         ex = ctx.get(path, note="a path the deployment does not route")
         ctx.expect(ex.status is not None and ex.status >= 400,
                    f"a path the deployment does not route ({path}) answered {ex.status}, not an error", ex)
-        ctx.check(ex)
+        ctx.check(ex, where=f"{path} (a path the deployment does not route)")
 
 
 def _validation_probes(ctx: Context, p: object) -> list[tuple[str, Exchange]]:

@@ -8,11 +8,14 @@ page the run receives is also held to the per-page checks (profiles/booga/checks
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from apiconform.context import Context
 from apiconform.errors import Incomplete
@@ -58,25 +61,39 @@ def test_default_limit_is_20(ctx: Context, endpoint: Endpoint) -> None:
 
 @pytest.mark.rule("BGA-LIST-LIMIT")
 @pytest.mark.endpoints("list")
-def test_limit_is_honoured(ctx: Context, endpoint: Endpoint) -> None:
+@settings(max_examples=2)
+@given(drawn=st.integers(min_value=2, max_value=MAX_LIMIT - 1))
+def test_limit_is_honoured(ctx: Context, endpoint: Endpoint, drawn: int) -> None:
     p = booga_probes(ctx, endpoint)
     count = p.require_count(2, "seeing a limit honoured")
     walk = p.walk()
-    # The bounds of 1–100 and the walk's own limit: min(limit, count) results each.
-    for limit, ex in ((1, p.limit("1")), (FULL, p.full()), (walk.limit, walk.pages[0])):
+    # The bounds of 1–100, the walk's own limit and a drawn one: min(limit, count) results each.
+    for limit, ex in ((1, p.limit("1")), (FULL, p.full()), (walk.limit, walk.pages[0]), (drawn, p.limit(str(drawn)))):
         ctx.check(ex)
         got = len(results(ex))
         ctx.expect(got == min(limit, count), f"limit={limit} gave {got} results; expected min(limit, count "
                    f"{count}) = {min(limit, count)}", ex)
 
 
+NOT_INTEGER = ["1.5", "", "-", "1e3", "0x10", "5abc", "NaN", "true", " "]
+OUT_OF_RANGE = st.one_of(
+    st.integers(min_value=-100, max_value=0).map(str),
+    st.integers(min_value=MAX_LIMIT + 1, max_value=100_000).map(str),
+    st.sampled_from(NOT_INTEGER),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=6)
+    .filter(lambda v: re.fullmatch(r"\s*[0-9]+\s*", v) is None),
+)
+
+
 @pytest.mark.rule("BGA-LIST-LIMIT-INVALID")
 @pytest.mark.endpoints("list")
-def test_invalid_limit_is_rejected_or_brought_into_range(ctx: Context, endpoint: Endpoint) -> None:
+@settings(max_examples=2)
+@given(drawn=OUT_OF_RANGE)
+def test_invalid_limit_is_rejected_or_brought_into_range(ctx: Context, endpoint: Endpoint, drawn: str) -> None:
     p = booga_probes(ctx, endpoint)
     count = p.count()
     honoured_past_max = False
-    for value in INVALID_LIMITS:
+    for value in (*INVALID_LIMITS, drawn):
         ex = p.limit(value)
         status = ex.status or 0
         ctx.expect(status < 500, f"limit={value} caused a {status}", ex)
@@ -88,7 +105,7 @@ def test_invalid_limit_is_rejected_or_brought_into_range(ctx: Context, endpoint:
         got = len(results(ex))
         ctx.expect(got >= min(1, count), f"limit={value} gave {got} results of {count}: a fallback or clamp must "
                    "stay within 1–100", ex)
-        honoured_past_max = honoured_past_max or value in ("101", HUGE)
+        honoured_past_max = honoured_past_max or value in ("101", HUGE) or (value.isdigit() and int(value) > 100)
     if honoured_past_max and count <= MAX_LIMIT:
         # A server honouring limit=101 answers exactly like one clamping to 100 here: no evidence.
         unobservable(f"it holds {count} results and a limit past 100 was not refused: that it is not honoured "
@@ -97,13 +114,16 @@ def test_invalid_limit_is_rejected_or_brought_into_range(ctx: Context, endpoint:
 
 @pytest.mark.rule("BGA-LIST-OFFSET")
 @pytest.mark.endpoints("list")
-def test_offset_skips_results(ctx: Context, endpoint: Endpoint) -> None:
+@settings(max_examples=1)
+@example(drawn=2)
+@given(drawn=st.integers(min_value=1, max_value=FULL - 1))
+def test_offset_skips_results(ctx: Context, endpoint: Endpoint, drawn: int) -> None:
     p = booga_probes(ctx, endpoint)
     count = p.require_count(3, "seeing results skipped by offset")
     full = p.full()
     ids = [ident(i) for i in results(full)]
-    offset, limit = 2, 5
-    ex = p.page("offset", f"offset={offset}&limit={limit}", limit=limit, offset=offset)
+    offset, limit = drawn % (len(ids) - 1) or 1, 5
+    ex = p.page(f"offset={offset}", f"offset={offset}&limit={limit}", limit=limit, offset=offset)
     got, want = [ident(i) for i in results(ex)], ids[offset:offset + limit]
     ctx.expect(got[:len(want)] == want and len(got) >= len(want), f"offset={offset}&limit={limit} gave ids "
                f"{got[:3]}…; the full page has {want[:3]}… at position {offset}", ex, full)

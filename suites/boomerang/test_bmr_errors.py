@@ -3,7 +3,12 @@ deployment does not route."""
 
 from __future__ import annotations
 
+import string
+from urllib.parse import urlsplit
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from apiconform.context import Context
 from apiconform.exchange import Exchange
@@ -45,7 +50,7 @@ def test_an_unrouted_path_answers_in_the_error_format(ctx: Context) -> None:
     for ex in unrouted(ctx):
         ctx.expect(ex.status is not None and not 200 <= ex.status < 300,
                    f"a path the deployment does not route answered {ex.status}", ex)
-        ctx.check(ex)
+        ctx.check(ex, where=f"{urlsplit(ex.request.url).path} (a path the deployment does not route)")
 
 
 @pytest.mark.rule("BMR-ERROR-HTTP-STATUS")
@@ -55,13 +60,24 @@ def test_errors_carry_their_status(ctx: Context, endpoint: Endpoint) -> None:
         ctx.check(ex)
 
 
+DOC_REQUEST_ID = "9d2f7a1c-4f0a-4a71-9dd2-7fd9c1a3b210"  # the document's example
+# UUIDs, or 1 to 64 of the characters request-id schemes use. (Spelled as text over an alphabet,
+# not from_regex: hypothesis builds a regex's character classes from its Unicode tables, ~5 ms.)
+REQUEST_IDS = st.uuids().map(str) | st.text(string.ascii_letters + string.digits + "._-", min_size=1, max_size=64)
+
+
 @pytest.mark.rule("BMR-REQUEST-ID-ECHO")
 @pytest.mark.endpoints("any")
-def test_request_id_is_echoed_on_success_and_error(ctx: Context, endpoint: Endpoint) -> None:
+@settings(max_examples=1)
+@example(drawn=DOC_REQUEST_ID)
+@given(drawn=REQUEST_IDS)
+def test_request_id_is_echoed_on_success_and_error(ctx: Context, endpoint: Endpoint, drawn: str) -> None:
     p = boomerang_probes(ctx, endpoint)
     p.served()
     ctx.check(p.with_request_id())
     ctx.check(p.with_content_type())  # an error, sent with an X-Request-Id
+    ctx.check(p.send(f"request-id:{drawn}", "GET with a drawn X-Request-Id", params=p.query(),
+                     headers={"X-Request-Id": drawn}))
 
 
 @pytest.mark.rule("BMR-REQUEST-ID-GENERATED")

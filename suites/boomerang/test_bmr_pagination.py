@@ -9,7 +9,11 @@ overridable in a target file. Every page the run receives is also held to the pe
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apiconform.context import Context
 from apiconform.items import unobservable
@@ -89,19 +93,34 @@ def integer_params(p: BoomerangProbes) -> list[Param]:
     return [param for param in p.endpoint.query if param.type == "integer"]
 
 
+# Anything but an optionally signed run of digits (a signed integer is out of range, not
+# malformed), and nothing the document leaves open (blank or padded digits, non-ASCII digits).
+def _not_an_integer(value: str) -> bool:
+    # A named function, not a lambda: hypothesis reads a lambda filter's source (parsing the
+    # whole module) to look for bounds it could apply.
+    stripped = value.strip()
+    return stripped != "" and re.fullmatch(r"[+-]?\d+", stripped) is None
+
+
+NOT_INTEGER = st.sampled_from(["1.5", "-", "1e3", "0x10", "5abc", "1,000", "NaN", "true"]) | st.text(
+    st.characters(codec="utf-8"), min_size=1, max_size=6).filter(_not_an_integer)
+
+
 @pytest.mark.rule("BMR-MALFORMED-QUERY")
 @pytest.mark.endpoints("any")
-def test_a_non_integer_is_a_validation_failure(ctx: Context, endpoint: Endpoint) -> None:
+@settings(max_examples=1)
+@given(drawn=NOT_INTEGER)
+def test_a_non_integer_is_a_validation_failure(ctx: Context, endpoint: Endpoint, drawn: str) -> None:
     p = boomerang_probes(ctx, endpoint)
     params = integer_params(p)
     if not params:
         pytest.skip(f"{endpoint.label} declares no integer query parameter")
     p.served()
-    for param in params:
-        ex = p.value(param.name, "abc")
+    for param, value in [*((param, "abc") for param in params), (params[0], drawn)]:
+        ex = p.value(param.name, value)
         code = error_code(ex)
-        ctx.expect(ex.status == 400 and code == "VALIDATION_FAILED", f"{param.name}=abc is not an integer: expected "
-                   f"400 VALIDATION_FAILED, got {ex.status} code {code!r}", ex)
+        ctx.expect(ex.status == 400 and code == "VALIDATION_FAILED", f"{param.name}={value!r} is not an integer: "
+                   f"expected 400 VALIDATION_FAILED, got {ex.status} code {code!r}", ex)
 
 
 @pytest.mark.rule("BMR-NO-5XX")

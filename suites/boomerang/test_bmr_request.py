@@ -4,9 +4,12 @@ bodies, no Content-Type."""
 from __future__ import annotations
 
 import re
+import string
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apiconform.context import Context
 from apiconform.errors import Incomplete
@@ -123,15 +126,26 @@ def test_get_body_is_ignored_or_rejected(ctx: Context, endpoint: Endpoint) -> No
                  ex, baseline)
 
 
+CONTENT_TYPES = st.sampled_from([
+    "application/json; charset=utf-8", "text/plain", "application/xml", "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=apiconform", "application/octet-stream",
+]) | st.tuples(st.text(string.ascii_lowercase, min_size=1, max_size=12),  # type/subtype, any names
+            st.text(string.ascii_lowercase + string.digits + ".+-", min_size=1, max_size=16)).map("/".join)
+
+
 @pytest.mark.rule("BMR-CONTENT-TYPE-REJECTED")
 @pytest.mark.endpoints("any")
-def test_content_type_is_rejected(ctx: Context, endpoint: Endpoint) -> None:
+@settings(max_examples=1)
+@given(drawn=CONTENT_TYPES)
+def test_content_type_is_rejected(ctx: Context, endpoint: Endpoint, drawn: str) -> None:
     p = boomerang_probes(ctx, endpoint)
     p.served()
-    ex = p.with_content_type()
-    code = error_code(ex)
-    ctx.expect(ex.status == 400 and code == "VALIDATION_FAILED", "a request with Content-Type: application/json "
-               f"must be rejected with 400 VALIDATION_FAILED, got {ex.status} code {code!r}", ex)
+    other = p.send(f"content-type:{drawn}", f"GET carrying Content-Type: {drawn}", params=p.query(),
+                   headers={"Content-Type": drawn})
+    for content_type, ex in (("application/json", p.with_content_type()), (drawn, other)):
+        code = error_code(ex)
+        ctx.expect(ex.status == 400 and code == "VALIDATION_FAILED", f"a request with Content-Type: {content_type} "
+                   f"must be rejected with 400 VALIDATION_FAILED, got {ex.status} code {code!r}", ex)
 
 
 @pytest.mark.rule("BMR-NO-5XX")

@@ -411,12 +411,14 @@ def _target_suite(target: dict[str, Any], report: dict[str, Any] | None) -> ET.E
                              time="0.000")
         ET.SubElement(case, "error", message=_clean(reason), type="NoReport").text = _clean(reason)
         return suite
-    # The target's own junit suite (one testcase per rule), named after the target.
+    # The target's own junit suite (a testcase per rule and endpoint), named after the target,
+    # its testcases grouped by rule under it.
     own = ET.fromstring(render_junit({"duration_s": 0.0, **report})).find("testsuite")
     assert own is not None
     own.set("name", _clean(name))
     for testcase in own.iter("testcase"):
-        testcase.set("classname", _clean(name))
+        rule_id = testcase.get("classname", "").partition(".")[2]
+        testcase.set("classname", _clean(f"{name}.{rule_id}" if rule_id else name))
     own_props = own.find("properties")
     if own_props is not None:
         ET.SubElement(own_props, "property", name="target", value=_clean(name))

@@ -1,4 +1,10 @@
-"""junit.xml: exactly one testcase per rule, named "RULE-ID title", for CI test-report parsers.
+"""junit.xml: a testcase per rule and endpoint, grouped by rule, for CI test-report parsers.
+
+Each rule's endpoints (report.json `endpoints`) are its testcases, named "RULE-ID title
+[endpoint]" with classname "<profile>.<RULE-ID>", so a CI page groups them by rule; a rule
+about the deployment as a whole is one testcase named "RULE-ID title". When a rule's verdict is
+worse than every endpoint's (the whole-run judgement found it on a path that is no endpoint,
+say), one more testcase for the deployment carries it: no failure is lost.
 
 Mapping: fail -> <failure>, error -> <error>, skip -> <skipped>, waived -> <skipped> whose
 message starts "waived:" (CI parsers know no fourth state, and a waived rule must not read
@@ -45,6 +51,23 @@ def _details(rule: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_SEVERITY = {"fail": 3, "error": 2, "pass": 1, "skip": 0}
+
+
+def _cases(rule: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(endpoint or "", verdict, reason) of each testcase of a rule."""
+    waived = rule["verdict"] == "waived"
+    rows = [(str(r["endpoint"]), "waived" if waived and r["verdict"] == "fail" else str(r["verdict"]),
+             str(r.get("reason") or "")) for r in rule.get("endpoints") or []]
+    settled = "fail" if waived else rule["verdict"]
+    worst = max((_SEVERITY.get(v, 0) for _, v, _ in rows if v != "waived"), default=-1)
+    if any(v == "waived" for _, v, _ in rows):
+        worst = max(worst, _SEVERITY["fail"])
+    if not rows or _SEVERITY.get(settled, 0) > worst:
+        rows.append(("" if not rows else "the deployment", rule["verdict"], rule["reason"]))
+    return rows
+
+
 def render_junit(report: dict[str, Any]) -> str:
     rules = report["rules"]
     profile = report["profile"]
@@ -56,35 +79,36 @@ def render_junit(report: dict[str, Any]) -> str:
                         ("tool_version", report["tool"]["version"])):
         ET.SubElement(props, "property", name=name, value=_clean(value))
     tally = {"failures": 0, "errors": 0, "skipped": 0}
+    cases = 0
     for rule in rules:
-        case = ET.SubElement(suite, "testcase", classname=profile,
-                             name=_clean(f"{rule['id']} {rule['title']}"),
-                             time=f"{rule.get('duration_ms', 0) / 1000:.3f}")
-        verdict = rule["verdict"]
-        if verdict == "fail":
-            tally["failures"] += 1
-            node = ET.SubElement(case, "failure", message=_clean(rule["reason"] or "failed"),
-                                 type="RuleViolation")
-            node.text = _clean(_details(rule))
-        elif verdict == "error":
-            tally["errors"] += 1
-            node = ET.SubElement(case, "error", message=_clean(rule["reason"] or "error"), type="Incomplete")
-            node.text = _clean(_details(rule))
-        elif verdict == "waived":
-            tally["skipped"] += 1
-            node = ET.SubElement(case, "skipped", message=_clean(waiver_text(rule)))
-            node.text = _clean(_details(rule))  # the failure it covers stays readable
-        elif verdict == "skip":
-            tally["skipped"] += 1
-            ET.SubElement(case, "skipped", message=_clean(rule["reason"] or "skipped"))
-        elif rule.get("notes"):
-            ET.SubElement(case, "system-out").text = _clean("\n".join(f"note: {n}" for n in rule["notes"]))
-    suite.set("tests", str(len(rules)))
+        for where, verdict, reason in _cases(rule):
+            cases += 1
+            name = f"{rule['id']} {rule['title']}" + (f" [{where}]" if where else "")
+            case = ET.SubElement(suite, "testcase", classname=_clean(f"{profile}.{rule['id']}"), name=_clean(name),
+                                 time=f"{rule.get('duration_ms', 0) / 1000:.3f}")
+            if verdict == "fail":
+                tally["failures"] += 1
+                node = ET.SubElement(case, "failure", message=_clean(reason or "failed"), type="RuleViolation")
+                node.text = _clean(_details(rule))
+            elif verdict == "error":
+                tally["errors"] += 1
+                node = ET.SubElement(case, "error", message=_clean(reason or "error"), type="Incomplete")
+                node.text = _clean(_details(rule))
+            elif verdict == "waived":
+                tally["skipped"] += 1
+                node = ET.SubElement(case, "skipped", message=_clean(waiver_text(rule)))
+                node.text = _clean(_details(rule))  # the failure it covers stays readable
+            elif verdict == "skip":
+                tally["skipped"] += 1
+                ET.SubElement(case, "skipped", message=_clean(reason or "skipped"))
+            elif rule.get("notes"):
+                ET.SubElement(case, "system-out").text = _clean("\n".join(f"note: {n}" for n in rule["notes"]))
+    suite.set("tests", str(cases))
     for key, value in tally.items():
         suite.set(key, str(value))
     suite.set("time", f"{report['duration_s']:.3f}")
     suite.set("timestamp", report["started_at"])
-    suites = ET.Element("testsuites", name="apiconform", tests=str(len(rules)),
+    suites = ET.Element("testsuites", name="apiconform", tests=str(cases),
                         failures=str(tally["failures"]), errors=str(tally["errors"]),
                         skipped=str(tally["skipped"]), time=f"{report['duration_s']:.3f}")
     suites.append(suite)
