@@ -152,7 +152,7 @@ def judged_where(profile: str) -> dict[str, list[str]]:
                 if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute) \
                         and decorator.func.attr in ("rule", "endpoints"):
                     arg = decorator.args[0] if decorator.args else None
-                    marks[decorator.func.attr] = arg.value if isinstance(arg, ast.Constant) else "any"
+                    marks[decorator.func.attr] = str(arg.value) if isinstance(arg, ast.Constant) else "any"
             if "rule" in marks:
                 words = WHERE_WORDS[marks.get("endpoints")]
                 places = where.setdefault(str(marks["rule"]), [])

@@ -188,7 +188,9 @@ def _is_conformance(item: pytest.Item) -> bool:
     its own business: the plugin leaves such a test alone)."""
     info = getattr(item, "_fixtureinfo", None)
     defs = info.name2fixturedefs.get("ctx") if info is not None else None
-    return bool(defs) and getattr(getattr(defs[-1], "func", None), "__module__", "") == __name__
+    if not defs:
+        return False
+    return getattr(getattr(defs[-1], "func", None), "__module__", "") == __name__
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -221,7 +221,7 @@ def page_holds_what_count_leaves(ex: Exchange) -> Iterator[str]:
             or not re.fullmatch(r"[0-9]+", offset) or not 1 <= integer(raw) <= MAX_LIMIT or size > integer(raw) \
             or integer(offset) >= 2**63:
         return
-    expected = max(0, min(integer(raw), count - integer(offset)))
+    expected = max(0, min(integer(raw), int(count or 0) - integer(offset)))
     if size != expected:
         yield f"page holds {size} results; limit={raw} at offset {offset} of count {count} leaves {expected}"
 
