@@ -9,12 +9,12 @@ deployment. Each test failed on the kit before these fixes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
+from tests.servers.rewrite import Answer, Rewrite
 
 from apiconform import mocks
 from apiconform.checks import violations
@@ -23,45 +23,6 @@ from apiconform.inprocess import InProcessTransport
 from apiconform.profiles.booga import probes as probes_booga
 from apiconform.runner import RunOutcome, run
 from apiconform.session import Options, harness
-
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
-Transform = Callable[[dict[str, Any], bytes, Answer], Answer]
-
-
-class Rewrite:
-    """ASGI middleware: the app's answer, then `transform(scope, request_body, answer)`."""
-
-    def __init__(self, app: Any, transform: Transform) -> None:
-        self.app, self.transform = app, transform
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
-        sent: list[dict[str, Any]] = []
-
-        async def replay() -> dict[str, Any]:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def keep(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        await self.app(scope, replay, keep)
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        answer = (start["status"], list(start.get("headers", [])),
-                  b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
-        status, headers, out = self.transform(scope, body, answer)
-        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(out)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": out})
 
 
 def verdict(outcome: RunOutcome, rule: str) -> tuple[str, str]:

@@ -394,6 +394,7 @@ class Client:
             hdrs.setdefault("Content-Type", "application/json")
         key = credential.label if credential else "anonymous"
         retry = False
+        waited_out: list[Exchange] = []  # this request's "retry later" answers, each sent again
         while True:
             if pace or retry:  # a retry waits as it was told, whatever `pace` says
                 self._pace(key)
@@ -402,8 +403,14 @@ class Client:
                 return exchange  # a deliberate 429 is the test's; a fault is counted elsewhere
             if not _asks_to_retry_later(exchange):
                 self._retry_later, self._retry_later_waited = [], 0.0
+                # The request was answered after all: each earlier "retry later" was the target's
+                # load, not the request's doing (DESIGN.md: a 503 with Retry-After, resent and
+                # then answered, is judged by the error format only).
+                for earlier in waited_out:
+                    earlier.answered_on_retry = exchange.status
                 return exchange
             self._retry_later.append(exchange)
+            waited_out.append(exchange)
             delay = requested_delay(_lower_headers(exchange.response.headers))
             if exchange.status == 429:
                 self.unexpected_429 += 1

@@ -123,6 +123,10 @@ class Exchange:
     response: RecordedResponse | None = None
     error: str | None = None  # transport-level failure: no usable response
     note: str = ""  # why the kit sent this request, in a few words
+    # A "retry later" answer (a 429, or a 503 with Retry-After) the client waited out: the status
+    # the same request got when it was sent again and answered otherwise (Client.request). None
+    # for every other exchange, and for one whose resends never got past "retry later".
+    answered_on_retry: int | None = None
 
     @property
     def status(self) -> int | None:
@@ -133,6 +137,8 @@ class Exchange:
         line = f"{self.request.method} {red.text(self.request.url)}"
         if self.response is None:
             return f"{line} -> no response ({self.error})"
+        if self.answered_on_retry is not None:
+            return f"{line} -> {self.response.status} (waited out; sent again: {self.answered_on_retry})"
         return f"{line} -> {self.response.status}"
 
     def describe(self, redactor: Redactor | None = None, body_chars: int = 600) -> str:
@@ -174,6 +180,8 @@ class Exchange:
         }
         if self.note:
             out["note"] = self.note
+        if self.answered_on_retry is not None:
+            out["answered_on_retry"] = self.answered_on_retry
         if self.error:
             out["error"] = red.text(self.error)
         if self.response is not None:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from apiconform.checks import check, endpoint_of, is_get, is_success, json_body, json_object, setting, unjudged
+from apiconform.checks import Remark, check, endpoint_of, is_get, is_success, json_body, json_object, setting, unjudged
 from apiconform.exchange import Exchange
 from apiconform.jsonbody import integer
 
@@ -363,9 +363,21 @@ def validation_violations(ex: Exchange, fields: tuple[str, ...] = ()) -> tuple[l
 
 
 # -- 5xx ------------------------------------------------------------------------------------------
+def waited_out_503(ex: Exchange) -> bool:
+    """A 503 with Retry-After that the kit waited out and that was answered when sent again: the
+    server's load, not the request's fault (DESIGN.md). Its body is still the error format's."""
+    return (ex.response is not None and ex.response.status == 503 and ex.answered_on_retry is not None
+            and ex.response.header("retry-after") is not None)
+
+
 @check("BGA-NO-5XX", scope="every response")
 def no_server_error(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
+    if waited_out_503(ex):
+        yield Remark(f"{ex.request.method} {path_of(ex.request.url)} was answered 503 with Retry-After once; sent "
+                     f"again after the wait it was answered {ex.answered_on_retry}: the server's load, not a 5xx "
+                     "the request caused")
+        return
     if ex.response.status >= 500:
         yield f"{ex.request.method} answered {ex.response.status} ({ex.response.text[:100]!r})"
 

@@ -447,6 +447,16 @@ def no_server_error(ex: Exchange) -> Iterator[str]:
     assert ex.response is not None
     if ex.response.status == 501 and ex.request.method.upper() not in ("GET", "HEAD"):
         return  # RFC 9110's answer to a method the server does not implement: a rejection
+    if (ex.response.status == 503 and ex.answered_on_retry is not None
+            and ex.response.header("retry-after") is not None):
+        # "Retry only idempotent GET requests, and only when appropriate (for example, transient
+        # network issues or 5xx errors)": a 503 with Retry-After that the kit waited out and that
+        # was answered when sent again is the server's load, not the request's fault (DESIGN.md).
+        # Its body is still held to the error format.
+        yield Remark(f"{ex.request.method} {urlsplit(ex.request.url).path} was answered 503 with Retry-After once; "
+                     f"sent again after the wait it was answered {ex.answered_on_retry}: the server's load, not a "
+                     "5xx the request caused")
+        return
     if ex.response.status >= 500:
         query = urlsplit(ex.request.url).query
         yield (f"{ex.request.method} {urlsplit(ex.request.url).path}" + (f"?{query[:120]}" if query else "")

@@ -1,0 +1,110 @@
+"""Every check exactly as strict as its clause (issue 23): verdicts that were stricter or looser
+than the text, each shown against a server that differs from a conformant one in that point only.
+
+The servers are the reference mocks with one behaviour changed (tests/servers/rewrite.py), run
+in-process through session.harness, with virtual time where the kit would wait (tests/servers/
+clock.py), or small apps of their own. Each test failed on the kit before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from tests.servers.clock import FakeClock
+from tests.servers.rewrite import Answer, Rewrite, query
+
+from apiconform import mocks
+from apiconform.results import RuleResult
+from apiconform.runner import RunOutcome, run
+from apiconform.session import Options, harness
+
+
+def result_of(outcome: RunOutcome, rule: str) -> RuleResult:
+    return next(r for r in outcome.run.results if r.rule.id == rule)
+
+
+def in_virtual_time(profile: str, app: Any, **options: Any) -> tuple[RunOutcome, FakeClock]:
+    """A whole embedded run of `app`, every wait of the kit's in virtual time."""
+    clock = FakeClock()
+    with harness(app=app, clock=clock.now, sleep=clock.sleep):
+        outcome = run(profile, Options(write_reports=False, **options))
+    return outcome, clock
+
+
+# -- a transient 503 with Retry-After ----------------------------------------------------------
+BOOGA_503 = json.dumps({"detail": "The service is busy; try again shortly.", "code": "service_unavailable"}).encode()
+
+
+def boomerang_503(http_status: int = 503) -> bytes:
+    return json.dumps({"status": "error", "code": "SERVICE_UNAVAILABLE", "http_status": http_status,
+                       "timestamp": 1763205835591, "trace_id": "0f9a3c1e-2b4d-4e6f-8a1b-3c5d7e9f0a2b",
+                       "details": {"retry_after_seconds": 1}}).encode()
+
+
+class Busy:
+    """Answers `times` requests matching `path` and `param=value` with 503 (Retry-After: 1 unless
+    `retry_after` is None) and `body`, keeping the app's own headers (rate limits, X-Request-Id);
+    every other request, and those after, as the app does."""
+
+    def __init__(self, path: str, param: str, value: str, body: bytes, *, times: int = 1,
+                 retry_after: str | None = "1") -> None:
+        self.path, self.param, self.value, self.body = path, param, value, body
+        self.left, self.retry_after, self.sent = times, retry_after, 0
+
+    def __call__(self, scope: dict[str, Any], _: bytes, answer: Answer) -> Answer:
+        if scope["path"] != self.path or query(scope).get(self.param) != self.value or self.left == 0:
+            return answer
+        self.left -= 1
+        self.sent += 1
+        _status, headers, _body = answer
+        kept = [(k, v) for k, v in headers if k.lower() not in (b"content-type", b"retry-after")]
+        kept.append((b"content-type", b"application/json; charset=utf-8"))
+        if self.retry_after is not None:
+            kept.append((b"retry-after", self.retry_after.encode()))
+        return 503, kept, self.body
+
+
+@pytest.mark.parametrize(("profile", "busy", "rules"), [
+    ("booga", Busy("/api/files/", "offset", "-1", BOOGA_503), ("BGA-NO-5XX", "BGA-ERROR-FORMAT")),
+    ("boomerang", Busy("/v1/example/resources", "page", "0", boomerang_503()),
+     ("BMR-NO-5XX", "BMR-ERROR-FIELDS", "BMR-ERROR-HTTP-STATUS")),
+], ids=["booga", "boomerang"])
+def test_a_503_waited_out_and_then_answered_is_the_servers_load(profile: str, busy: Busy,
+                                                                 rules: tuple[str, ...]) -> None:
+    # The first request with the parameter meets a busy server; sent again after the second it
+    # asked for, it is answered. Boomerang's page: "Retry ... when appropriate (for example,
+    # transient network issues or 5xx errors)".
+    outcome, clock = in_virtual_time(profile, Rewrite(mocks.create_app(profile), busy))
+    assert busy.sent == 1 and 1.0 in clock.sleeps, (busy.sent, clock.sleeps)
+    no_5xx, *format_rules = (result_of(outcome, rule) for rule in rules)
+    assert no_5xx.verdict == "pass", no_5xx.reason
+    assert any("503 with Retry-After" in note and "the server's load" in note for note in no_5xx.notes), no_5xx.notes
+    # The 503's body is still judged, by the error format's rules (it conforms here).
+    for result in format_rules:
+        assert result.verdict == "pass", (result.rule.id, result.reason)
+        assert any(ex.status == 503 for ex in result.seen), result.rule.id
+    assert outcome.exit_code == 0, {r.rule.id: r.reason for r in outcome.run.results if r.verdict != "pass"}
+
+
+def test_a_waited_out_503_is_still_held_to_the_error_format() -> None:
+    busy = Busy("/v1/example/resources", "page", "0", boomerang_503(http_status=500))
+    outcome, _ = in_virtual_time("boomerang", Rewrite(mocks.create_app("boomerang"), busy),
+                                 rules=["BMR-NO-5XX", "BMR-ERROR-HTTP-STATUS", "BMR-PAGINATION-LIMIT"])
+    assert result_of(outcome, "BMR-NO-5XX").verdict == "pass"
+    failed = result_of(outcome, "BMR-ERROR-HTTP-STATUS")
+    assert failed.verdict == "fail" and "503" in failed.reason, failed.reason
+
+
+@pytest.mark.parametrize(("busy", "says"), [
+    # No Retry-After: nothing asks the kit to come back; the 503 is the answer to that request.
+    (Busy("/api/files/", "offset", "-1", BOOGA_503, retry_after=None), "offset=-1 -> 503"),
+    # Retry-After, but every resend is a 503 again: never answered otherwise.
+    (Busy("/api/files/", "offset", "-1", BOOGA_503, times=10), "offset=-1 -> 503"),
+], ids=["without-retry-after", "never-answered"])
+def test_a_503_that_is_never_answered_still_fails(busy: Busy, says: str) -> None:
+    outcome, _ = in_virtual_time("booga", Rewrite(mocks.create_app("booga"), busy),
+                                 rules=["BGA-NO-5XX", "BGA-LIST-OFFSET"])
+    result = result_of(outcome, "BGA-NO-5XX")
+    assert result.verdict == "fail" and says in result.reason, result.reason
