@@ -9,7 +9,9 @@ clock.py), or small apps of their own. Each test failed on the kit before its fi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from tests.servers.clock import FakeClock
@@ -108,3 +110,38 @@ def test_a_503_that_is_never_answered_still_fails(busy: Busy, says: str) -> None
                                  rules=["BGA-NO-5XX", "BGA-LIST-OFFSET"])
     result = result_of(outcome, "BGA-NO-5XX")
     assert result.verdict == "fail" and says in result.reason, result.reason
+
+
+# -- the deployment's own page cap --------------------------------------------------------------
+class CapsAt50:
+    """A Boomerang deployment whose maximum limit is 50 (a larger one is refused, 400) and whose
+    default page holds `default` items: the reference mock with its query rewritten."""
+
+    def __init__(self, app: Any, default: int) -> None:
+        self.app, self.default = app, default
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/example/resources":
+            params = query(scope)
+            limit = params.get("limit")
+            if limit is None:
+                params["limit"] = str(self.default)
+            elif limit.strip().isdigit() and int(limit) > 50:
+                params["limit"] = "101"  # past the mock's own cap: its 400 VALIDATION_FAILED
+            scope = {**scope, "query_string": urlencode(params).encode()}
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize(("default", "verdict"), [(60, "fail"), (20, "pass")])
+def test_every_page_is_held_to_the_targets_own_max_limit(default: int, verdict: str, tmp_path: Path) -> None:
+    # The target file says the deployment's cap is 50. A default page of 60 items is more than
+    # it, though no limit was asked for and 60 is under the documents' assumed 100.
+    target = tmp_path / "target.toml"
+    target.write_text('profile = "boomerang"\n[pagination]\nmax_limit = 50\n', encoding="utf-8")
+    with harness(app=CapsAt50(mocks.create_app("boomerang"), default)):
+        outcome = run("boomerang", Options(write_reports=False, target_file=str(target),
+                                           rules=["BMR-PAGINATION-LIMIT"]))
+    result = result_of(outcome, "BMR-PAGINATION-LIMIT")
+    assert result.verdict == verdict, result.reason
+    if verdict == "fail":
+        assert "60 items, more than the maximum of 50" in result.reason, result.reason
