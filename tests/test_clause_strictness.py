@@ -145,3 +145,30 @@ def test_every_page_is_held_to_the_targets_own_max_limit(default: int, verdict: 
     assert result.verdict == verdict, result.reason
     if verdict == "fail":
         assert "60 items, more than the maximum of 50" in result.reason, result.reason
+
+
+# -- null in the standard error fields ----------------------------------------------------------
+def error_field_set_to(field: str, value: Any) -> Any:
+    """Every error body of the mock with `field` set to `value`."""
+    def transform(_scope: dict[str, Any], _: bytes, answer: Answer) -> Answer:
+        status, headers, body = answer
+        if status < 400 or not body:
+            return answer
+        error = json.loads(body)
+        error[field] = value
+        return status, headers, json.dumps(error).encode()
+    return transform
+
+
+@pytest.mark.parametrize(("field", "value", "verdict"), [
+    ("timestamp", None, "fail"), ("status", None, "fail"), ("details", None, "fail"),
+    ("details", {}, "pass"), ("details", [], "pass"),
+])
+def test_a_null_standard_error_field_carries_no_value(field: str, value: Any, verdict: str) -> None:
+    app = Rewrite(mocks.create_app("boomerang"), error_field_set_to(field, value))
+    with harness(app=app):
+        outcome = run("boomerang", Options(write_reports=False, rules=["BMR-ERROR-FIELDS"]))
+    result = result_of(outcome, "BMR-ERROR-FIELDS")
+    assert result.verdict == verdict, result.reason
+    if verdict == "fail":
+        assert f"error body's {field} is null" in result.reason, result.reason

@@ -147,6 +147,13 @@ def error_body_has_standard_fields(ex: Exchange) -> Iterator[str]:
         present = ", ".join(sorted(body)) or "nothing"
         yield f"{ex.response.status} error body lacks {', '.join(missing)} (it has {present})"
         return
+    # The page names these as the fields of the format, and a null carries none: none of them
+    # may be null. (error.json types code, http_status and trace_id; status, timestamp and
+    # details it leaves open.) `details` with nothing to add may be {} or [], never null.
+    nulls = [f for f in ERROR_FIELDS if body[f] is None]
+    if nulls:
+        yield (f"{ex.response.status} error body's {', '.join(nulls)} {'is' if len(nulls) == 1 else 'are'} null: "
+               "the standard fields carry values")
     yield from schema_violations(body, "error.json", f"{ex.response.status} error body")
 
 
