@@ -2,10 +2,15 @@
 
 - examples/github-actions.yml, job `mock`: installs the kit from its checkout (`pip install
   ./apiconform`), serves the reference mock, reads the keys `apiconform serve` prints, and checks
-  every rule against it: every step passes, report and job summary written.
+  every rule against it: every step passes, report and job summary written. Then the same job with
+  its serve step replaced, as the workflow's comment says, by a step that hands over a live URL
+  and a key: the run step, as copied, checks that service read-only (no target file left behind,
+  no write switch).
 - examples/github-actions-fleet.yml, job `merge`: on the reports of two matrix jobs of which one
   died before writing its report, it installs the kit the same way and merges: exit 3, the
-  missing target `incomplete` with the reason, the fleet's summary.md on the job's summary page.
+  missing target `incomplete` with the reason, the fleet's summary.md on the job's summary page,
+  with no link there that would lead nowhere (a path relative to the fleet folder).
+- Both workflows check out the kit at a ref this repository has.
 
 The steps run as GitHub's runner runs them: each `run:` script with `bash --noprofile --norc -eo
 pipefail`, in the job's working folder, with the workflow's, the job's and the step's `env`, and
@@ -29,8 +34,10 @@ served mock) is stopped with that step's process group at the end.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -120,6 +127,9 @@ class Runner:
             keep["APICONFORM_CACHE_DIR"] = os.environ["APICONFORM_CACHE_DIR"]
         return {**keep, "PATH": f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
                 "GITHUB_WORKSPACE": str(work), "CI": "true", "GITHUB_ACTIONS": "true",
+                # What the runner sets for every step (the fleet summary links the run's page).
+                "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "octo/service",
+                "GITHUB_RUN_ID": "4242",
                 "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
 
     def run(self, doc: dict[str, Any], job_name: str, work: Path, overrides: dict[str, str] | None = None) -> Job:
@@ -222,7 +232,20 @@ def test_the_examples_install_the_kit_from_its_checkout() -> None:
             assert len(checkouts) == 1 and checkouts[0] < installs[0], job_name
             kit = steps[checkouts[0]]["with"]
             assert kit["repository"] == "${{ env.APICONFORM_REPOSITORY }}" and kit["ref"] == "${{ env.APICONFORM_REF }}"
-        assert doc["env"]["APICONFORM_REF"], name  # a pinned tag
+        assert ref_exists(str(doc["env"]["APICONFORM_REF"])), (name, doc["env"]["APICONFORM_REF"])
+
+
+def ref_exists(ref: str) -> bool:
+    """The kit's ref names something this repository has: a branch (local, or of a remote in a
+    clone), a tag or a commit. A ref that does not exist fails the checkout step as copied."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout: the ref cannot be looked up")
+    for candidate in (ref, f"refs/tags/{ref}", f"refs/remotes/origin/{ref}"):
+        found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"],
+                               capture_output=True, text=True, timeout=60, check=False)
+        if found.returncode == 0:
+            return True
+    return False
 
 
 def test_the_mock_job_passes_as_copied(mock_job: tuple[Job, Path]) -> None:
@@ -269,3 +292,65 @@ def test_the_fleet_merge_job_marks_a_target_whose_job_wrote_no_report(runner: Ru
     assert [(t["name"], t["verdict"]) for t in fleet["targets"]] == [(names[0], "pass"), (names[1], "incomplete")]
     assert fleet["targets"][1]["reason"] == "no report: the job for this target wrote none"
     assert "no report: the job for this target wrote none" in job.summary
+    # Links on the job's summary page lead somewhere: no path relative to the fleet folder.
+    assert relative_links(job.summary) == [], job.summary
+    assert f"`{names[0]}/report.html`" in job.summary
+    assert "[this run](https://github.com/octo/service/actions/runs/4242)" in job.summary
+
+
+def relative_links(markdown: str) -> list[str]:
+    """Markdown link targets that are neither a URL nor an anchor of the page itself."""
+    return [target for target in re.findall(r"\]\(([^)]*)\)", markdown)
+            if not re.match(r"[a-z][a-z0-9+.-]*:", target) and not target.startswith("#")]
+
+
+def test_the_mock_job_summary_has_no_link_that_leads_nowhere(mock_job: tuple[Job, Path]) -> None:
+    assert mock_job[0].summary and relative_links(mock_job[0].summary) == []
+
+
+@pytest.fixture(scope="module")
+def live_service() -> Iterator[tuple[str, str]]:
+    """A service the job does not start: the Booga mock served by the test, (base URL, key)."""
+    proc = subprocess.Popen([sys.executable, "-m", "apiconform.cli", "serve", "booga", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert proc.stdout is not None
+        url = key = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (url and key):
+            line = proc.stdout.readline()
+            if not line:
+                break
+            url = line.split("base URL: ", 1)[1].strip() if line.startswith("base URL: ") else url
+            if line.startswith("export APICONFORM_TOKEN="):
+                key = line.strip().split("=", 1)[1]
+        assert url and key, "serve printed no base URL and key"
+        yield url, key
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_the_mock_job_with_its_serve_step_replaced_by_a_live_url(runner: Runner,
+                                                                  live_service: tuple[str, str]) -> None:
+    """The workflow's comment: replace the serve step with one that starts your service and writes
+    BASE_URL and the key to $GITHUB_ENV. The rest of the job, as copied, then checks that service
+    read-only: no --target pointing at a file the removed step made (exit 2), no write switch."""
+    doc = copy.deepcopy(workflow("github-actions.yml"))
+    steps = doc["jobs"]["mock"]["steps"]
+    index = next(i for i, s in enumerate(steps) if s.get("name") == "Serve the reference mock")
+    url, key = live_service
+    steps[index] = {"name": "Start the service", "env": {"API_KEY": key, "SERVICE_URL": url},
+                    "run": 'echo "BASE_URL=$SERVICE_URL" >> "$GITHUB_ENV"\n'
+                           'echo "APICONFORM_TOKEN=$API_KEY" >> "$GITHUB_ENV"\n'}
+    work = runner.workspace("replaced")
+    job = runner.run(doc, "mock", work)
+    assert job.passed, job.logs()
+    assert not (work / "mock-target.toml").exists()
+    report = json.loads((work / "reports" / "ci" / "report.json").read_text())
+    assert report["target"]["base_url"] == url and report["verdict"] == "pass"
+    assert report["safety"]["read_only"] is True and report["safety"]["allow_writes"] is False
+    writes = [r for r in report["rules"] if r["id"].startswith("BGA-WRITE-")]
+    assert writes and all(r["verdict"] == "skip" and "--allow-writes" in r["reason"] for r in writes)
+    assert "Read-only" in job.summary
