@@ -3,8 +3,8 @@
 The page says "Only HTTP GET is supported" and "Requests that use unsupported methods (such as
 POST, PUT, DELETE) are rejected". A target that breaks that rule would act on a DELETE, so a
 default run (a vendor audit against production) shows rejection with methods no server acts on
-(OPTIONS, TRACE, PROPFIND, SEARCH, REPORT) and sends POST, PUT, PATCH and DELETE only with
---allow-writes (DESIGN.md). A server-side recorder, not the kit's own account, says what arrived.
+(OPTIONS, PROPFIND) and sends POST, PUT and DELETE only with --allow-writes (DESIGN.md), saying so
+in a note. A server-side recorder, not the kit's own account, says what arrived.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 from tests.servers.threaded import serve_in_thread
 
 from apiconform import mocks
+from apiconform.profiles.boomerang.probes import METHODS_READ_ONLY
 from apiconform.runner import run
 from apiconform.session import Options
 
@@ -73,14 +74,31 @@ def test_a_default_run_sends_no_writing_method(mutant: str | None, monkeypatch: 
     # A target that serves every method still fails the rule, shown with the safe methods alone.
     assert method_rule(outcome).verdict == ("fail" if mutant else "pass"), method_rule(outcome).reason
     if mutant is None:
-        assert {"OPTIONS", "TRACE", "PROPFIND", "SEARCH", "REPORT"} <= recorder.methods
+        # Per endpoint the rule sends the first two of the safe methods (probes.METHODS_READ_ONLY).
+        assert set(METHODS_READ_ONLY[:2]) <= recorder.methods
+        # A pass read-only is a pass on the safe methods only: the report says which were sent and
+        # that the writing ones the clause names were not (issue 23).
+        notes = method_rule(outcome).notes
+        said = [note for note in notes if note.startswith("sent ")]
+        assert said, notes
+        assert "OPTIONS, PROPFIND" in said[0] and "(POST, PUT, DELETE) were not sent" in said[0], said
+        assert "--allow-writes" in said[0], said
+
+
+def test_with_writes_allowed_the_method_rule_has_no_read_only_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder(mocks.create_app("boomerang", enforce_https=False))
+    with serve_in_thread(recorder) as url:
+        outcome = kit(url, monkeypatch, allow_writes=True, rules=["BMR-METHOD-GET-ONLY"])
+    assert method_rule(outcome).verdict == "pass"
+    assert not [note for note in method_rule(outcome).notes if "were not sent" in note], method_rule(outcome).notes
 
 
 def test_writes_allowed_sends_them(monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder(mocks.create_app("boomerang", enforce_https=False))
     with serve_in_thread(recorder) as url:
         outcome = kit(url, monkeypatch, allow_writes=True)
-    assert recorder.methods >= WRITING, sorted(recorder.seen)
+    # The writing methods the clause names ("such as POST, PUT, DELETE").
+    assert recorder.methods >= {"POST", "PUT", "DELETE"}, sorted(recorder.seen)
     assert method_rule(outcome).verdict == "pass"
 
 
