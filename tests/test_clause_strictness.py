@@ -172,3 +172,28 @@ def test_a_null_standard_error_field_carries_no_value(field: str, value: Any, ve
     assert result.verdict == verdict, result.reason
     if verdict == "fail":
         assert f"error body's {field} is null" in result.reason, result.reason
+
+
+# -- a coverage cell says only what was judged there --------------------------------------------
+def test_a_coverage_cell_reflects_only_rules_judged_there() -> None:
+    from apiconform.catalog import find_rule
+    from apiconform.coverage import coverage_report
+    from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
+    from apiconform.surface import Endpoint, Surface
+
+    base = "https://gateway.bmrg.app"
+    surface = Surface([Endpoint("/v1/example/resource", "single"), Endpoint("/v1/example/resources", "list")],
+                      "test", base_url=base)
+    # BMR-REQUEST-BODY's item passed on both endpoints, but judged an exchange on the list only
+    # (on the single resource it returned before judging anything).
+    body = RuleResult(rule=find_rule("BMR-REQUEST-BODY"))
+    for endpoint in surface.endpoints:
+        body.add_outcome(f"t[{endpoint.label}]", "pass", "", [], endpoint=endpoint.label)
+    judged = Exchange(RecordedRequest("GET", f"{base}/v1/example/resources"), RecordedResponse(200, [], b"{}"))
+    body.see([judged])
+    table = {row["endpoint"]: row for row in coverage_report([body], surface)["coverage"]["endpoints"]}
+    assert table["/v1/example/resources"]["families"]["REQUEST"] == "pass"
+    assert table["/v1/example/resource"]["families"]["REQUEST"] == "skip"
+    rows = {row["endpoint"]: row for row in body.endpoints}
+    assert rows["/v1/example/resource"]["verdict"] == "skip" and rows["/v1/example/resource"]["judged"] == 0
+    assert rows["/v1/example/resource"]["reason"], rows
