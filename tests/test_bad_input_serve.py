@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,9 @@ from apiconform.cli import serve_instructions
 # Rules that cannot run against a mock served over plain HTTP, each with the reason the README gives.
 UNAVOIDABLE_SKIPS = {"BMR-TRANSPORT-HTTPS"}
 MARKER = "# To check every rule against it"
+# The run line serve prints: `apiconform run ...`, or the kit's script by its path when `apiconform`
+# is not on PATH, or `PYTHON -m apiconform.cli run ...` (cli.kit_command).
+RUN_LINE = re.compile(r"^(\S*apiconform|\S+ -m apiconform\.cli) run ")
 
 
 def script_of(banner: list[str]) -> str:
@@ -43,9 +47,9 @@ def served(request: pytest.FixtureRequest) -> Iterator[list[str]]:
             if not line:
                 break
             banner.append(line.rstrip("\n"))
-            if line.startswith("apiconform run "):
+            if RUN_LINE.match(line):
                 break
-        assert banner and banner[-1].startswith("apiconform run "), banner
+        assert banner and RUN_LINE.match(banner[-1]), banner
         yield banner
     finally:
         proc.terminate()

@@ -1,6 +1,6 @@
 """The report artifacts of real embedded runs (conformant and mutant): all four are written,
-report.json matches fixtures/report.schema.json, junit.xml has one testcase per rule with
-agreeing counts, report.html is self-contained, summary.md names what needs attention, and no
+report.json matches fixtures/report.schema.json, junit.xml has a testcase per rule and
+endpoint with agreeing counts, report.html is self-contained, summary.md names what needs attention, and no
 credential lands in any of them."""
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ def test_schema_rejects_a_broken_report(run_dir: tuple[str, Path, int]) -> None:
     assert not jsonschema.Draft202012Validator(schema).is_valid(report)
 
 
-def test_junit_one_testcase_per_rule(run_dir: tuple[str, Path, int]) -> None:
+def test_junit_one_testcase_per_rule_and_endpoint(run_dir: tuple[str, Path, int]) -> None:
+    """A testcase per rule and endpoint, grouped by rule (classname boomerang.RULE-ID), one for a
+    rule about the deployment as a whole; a rule fails in junit.xml exactly where it failed."""
     folder = run_dir[1]
     report = load(folder)
     root = ET.parse(folder / "junit.xml").getroot()
@@ -75,21 +77,22 @@ def test_junit_one_testcase_per_rule(run_dir: tuple[str, Path, int]) -> None:
     assert len(suites) == 1
     suite = suites[0]
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == [f"{r['id']} {r['title']}" for r in report["rules"]]
-    assert {c.get("classname") for c in cases} == {"boomerang"}
+    assert list(dict.fromkeys(c.get("classname") for c in cases)) == [f"boomerang.{r['id']}" for r in report["rules"]]
     for node in (root, suite):
         assert int(node.get("tests", -1)) == len(cases)
         assert int(node.get("failures", -1)) == sum(1 for c in cases if c.find("failure") is not None)
         assert int(node.get("errors", -1)) == sum(1 for c in cases if c.find("error") is not None)
         assert int(node.get("skipped", -1)) == sum(1 for c in cases if c.find("skipped") is not None)
-    by_id = {r["id"]: r for r in report["rules"]}
-    for case in cases:
-        rule = by_id[case.get("name", "").split(" ", 1)[0]]
-        failure = case.find("failure")
-        assert (failure is not None) == (rule["verdict"] == "fail")
-        if failure is not None:
-            assert failure.get("message") == rule["reason"]
-            assert rule["clause"] in (failure.text or "")
+    for rule in report["rules"]:
+        own = [c for c in cases if c.get("classname") == f"boomerang.{rule['id']}"]
+        names = [c.get("name") for c in own]
+        where = [row["endpoint"] for row in rule["endpoints"]]
+        stem = f"{rule['id']} {rule['title']}"
+        assert names[:len(where)] == [f"{stem} [{e}]" for e in where] if where else names == [stem], names
+        failures = [c.find("failure") for c in own if c.find("failure") is not None]
+        assert bool(failures) == (rule["verdict"] == "fail"), rule["id"]
+        for failure in failures:
+            assert failure is not None and rule["clause"] in (failure.text or "")
 
 
 def test_html_names_every_rule_and_loads_nothing(run_dir: tuple[str, Path, int]) -> None:

@@ -322,3 +322,35 @@ def test_coverage_table_shows_every_endpoint_and_where_a_rule_failed(browser: Br
     where = browser.eval("document.querySelector('#rule-BGA-FILTER-STATUS details.where').innerText")
     assert "fail /api/chat/messages/" in where, where
     assert_fits(browser)
+
+
+# Words of these elements that the layout broke across two lines ("auth" as "aut/h"): a range over
+# each word has client rectangles on more than one line.
+BROKEN_WORDS = """(function(sel){var broken=[];document.querySelectorAll(sel).forEach(function(el){
+var walk=document.createTreeWalker(el,NodeFilter.SHOW_TEXT),node;while((node=walk.nextNode())){
+var re=/\\S+/g,m;while((m=re.exec(node.data))){var r=document.createRange();r.setStart(node,m.index);
+r.setEnd(node,m.index+m[0].length);var tops=new Set(Array.from(r.getClientRects()).map(function(c){
+return Math.round(c.top);}));if(tops.size>1){broken.push(m[0]);}}}});return broken;})(%s)"""
+HEADERS = "table.coverage thead th, table.coverage td.kind, table.rules thead th"
+
+
+@pytest.mark.parametrize("width", [WIDTH, 800, 480])
+def test_table_headers_and_kinds_never_break_a_word(width: int, booga_report_dir: Path) -> None:
+    """The coverage table's family headers ("auth", "response") and kinds ("paginated list") wrap
+    between words only, on a laptop and on narrow windows (the table then scrolls in its box)."""
+    assert CHROMIUM is not None
+    narrow = Browser(CHROMIUM, width=width)
+    try:
+        narrow.open(booga_report_dir / "report.html")
+        assert narrow.eval("document.querySelectorAll('table.coverage thead th').length") >= 6
+        assert narrow.eval(BROKEN_WORDS % json.dumps(HEADERS)) == []
+        if width == WIDTH:
+            assert narrow.eval("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        narrow.close()
+
+
+def test_the_embedded_report_says_where_its_writes_went(browser: Browser, booga_report_dir: Path) -> None:
+    browser.open(booga_report_dir / "report.html")
+    header = browser.eval("document.querySelector('header').innerText")
+    assert "Writes went to the in-process reference mock only." in header and "Not read-only" not in header

@@ -210,7 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--waivers", metavar="FILE",
                      help="TOML/YAML waivers (rule, reason, expires YYYY-MM-DD): a current waiver reports "
                           "that rule's failure as `waived` and does not fail the run (default: none)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines (default: a line per test on stderr)")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress lines, and of the rules only those that did not pass; the totals, the "
+                          "safety line and where the reports went are always printed (default: a progress line "
+                          "per test on stderr, every rule at the end)")
     run.add_argument("--verbose", action="store_true", help="pytest's own output too (default: off)")
 
     audit = sub.add_parser("audit", help="check many targets side by side (a fleet file; pytest-xdist workers)",
@@ -272,7 +275,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         phases.CLI_STARTED = IMPORTED_AT
         begin_cli_run()  # collector paused until the suite is collected, httpx without its CLI: startup.py
     try:
-        from apiconform.runner import main_run
+        from apiconform.report.console import render_summary
+        from apiconform.runner import run as run_profile
         from apiconform.session import Options
 
         rules = [r.strip() for r in (args.rules or "").split(",") if r.strip()]
@@ -294,7 +298,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             waivers_file=args.waivers,
             openapi_file=args.openapi_file,
         )
-        return main_run(args.profile, options, verbose=args.verbose)
+        outcome = run_profile(args.profile, options, verbose=args.verbose)
+        if outcome.message:
+            print(f"apiconform: {outcome.message}", file=sys.stderr)
+        for result in outcome.runs:
+            # --quiet leaves out the rules that passed: a CI log shows what needs attention.
+            print(render_summary(result, outcome.report_dirs.get(result.profile), attention_only=args.quiet))
+        return outcome.exit_code
     finally:
         resume_collector()  # a no-op once the suite was collected; here for runs that stop before
 
@@ -341,7 +351,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"apiconform {args.profile} reference mock" + (f" (mutant {args.mutant})" if args.mutant else ""))
-    print(serve_instructions(args.profile, f"http://{host}:{port}"))
+    print(serve_instructions(args.profile, f"http://{host}:{port}", kit_command()))
     sys.stdout.flush()
     config = uvicorn.Config(cast(Any, app), log_level="warning", lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
@@ -358,9 +368,28 @@ SERVE_KEYS: dict[str, tuple[str, str | None, str]] = {
 }
 
 
-def serve_instructions(profile: str, base_url: str) -> str:
+def kit_command() -> str:
+    """How a new shell reaches this very kit, for the command lines `serve` prints: `apiconform`
+    when that name on PATH is this interpreter's script; else that script by its absolute path (a
+    checkout's .venv/bin is on no new shell's PATH); else this interpreter running the CLI module
+    (a kit without its script, installed with pip --target, say)."""
+    import shlex
+    import shutil
+    from pathlib import Path
+
+    here = Path(sys.executable).absolute().parent / "apiconform"
+    found = shutil.which("apiconform")
+    if found is not None and here.exists() and Path(found).resolve() == here.resolve():
+        return "apiconform"
+    if here.exists():
+        return shlex.quote(str(here))
+    return f"{shlex.quote(str(Path(sys.executable).absolute()))} -m apiconform.cli"
+
+
+def serve_instructions(profile: str, base_url: str, command: str = "apiconform") -> str:
     """What `serve` prints: the base URL, each key and where the kit reads it, and a shell script
-    (exports, a target file, the run) that checks every rule the mock can show over plain HTTP."""
+    (exports, a target file, the run) that checks every rule the mock can show over plain HTTP.
+    `command` starts the printed run line (kit_command(): one that works from a new shell)."""
     from apiconform import mocks
 
     keys = mocks.credentials(profile)
@@ -382,7 +411,7 @@ def serve_instructions(profile: str, base_url: str) -> str:
               *exports, f"cat > {target_file} <<'EOF'", "[target]", f'base_url = "{base_url}"']
     if entries:
         lines += ["[credentials]", *entries]
-    lines += ["EOF", " ".join(["apiconform", "run", profile, "--target", target_file, *flags])]
+    lines += ["EOF", " ".join([command, "run", profile, "--target", target_file, *flags])]
     return "\n".join(lines)
 
 

@@ -4,7 +4,9 @@ Everything is inline (CSS, a few lines of JS) and a Content-Security-Policy forb
 fetch, so the file can be mailed to an auditor or opened from a CI artifact offline. Every
 value comes from the already-redacted report dict and is HTML-escaped. Without JS every
 row shows; with JS a verdict filter appears. Long URLs, headers and bodies wrap, so a
-1366-pixel-wide laptop screen never scrolls sideways.
+1366-pixel-wide laptop screen never scrolls sideways. Column headers and the coverage table's
+kinds wrap only between words ("auth", "paginated list" are never cut); on a narrow screen the
+coverage table scrolls inside its own box instead.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections import defaultdict
 from html import escape
 from typing import Any
 
-from apiconform.report.json_report import SAFE_METHODS
+from apiconform.report.console import safety_statement
 
 VERDICT_ORDER = ("pass", "fail", "error", "skip", "waived")
 # Bodies are already capped in report.json; the HTML keeps a tighter cap so a page of
@@ -56,7 +58,7 @@ cursor:pointer}
 #filter button[aria-pressed=true]{background:#1b1b1b;color:#fff;border-color:#1b1b1b}
 table{border-collapse:collapse;width:100%;table-layout:fixed}
 th,td{padding:.4rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere;min-width:0}
-thead th{border-bottom:2px solid #333;font-size:.85rem}
+thead th{border-bottom:2px solid #333;font-size:.85rem;overflow-wrap:normal;word-break:normal}
 tbody.rule{border-bottom:1px solid #ddd}
 tbody.rule tr.ev td{padding-top:0}
 .rid{font-weight:600;font-size:.85rem}
@@ -79,6 +81,8 @@ details.where li{overflow-wrap:anywhere}
 table.coverage{font-size:.8rem;table-layout:auto}
 table.coverage th,table.coverage td{padding:.2rem .35rem;border-bottom:1px solid #eee}
 table.coverage td.cell{text-align:center;white-space:nowrap}
+table.coverage thead th{white-space:nowrap}
+table.coverage td.kind{overflow-wrap:normal}
 table.coverage .ep{min-width:14rem}
 .v-none{color:#aaa}
 footer{margin-top:1.2rem;color:#777;font-size:.8rem}
@@ -254,7 +258,7 @@ def _coverage(report: dict[str, Any]) -> str:
             f'{_e(v or "–")}</td>' for f, v in ((f, row["families"].get(f)) for f in families))
         why = f'<div class="meta">{_e("; ".join(row.get("reasons") or []))}</div>' if row.get("reasons") else ""
         body.append(f'<tr data-endpoint="{_e(row["endpoint"])}"><td class="mono">{_e(row["endpoint"])}{why}</td>'
-                    f'<td>{_e(row.get("kind_words") or row["kind"])}</td>{cells}</tr>')
+                    f'<td class="kind">{_e(row.get("kind_words") or row["kind"])}</td>{cells}</tr>')
     uncovered = coverage.get("uncovered") or []
     missing = (f'<p class="attention">Not covered ({len(uncovered)}): '
                f'{_e(", ".join(uncovered))}</p>') if uncovered else ""
@@ -275,14 +279,8 @@ def _safety(report: dict[str, Any]) -> str:
     by_method: dict[str, list[str]] = defaultdict(list)
     for item in sent:
         by_method[item["method"]].append(f"{item['path']} ({item['count']})")
-    unsafe = sorted(m for m in by_method if m not in SAFE_METHODS)
-    permitted = "writes were permitted" if safety.get("allow_writes") else "writes were not permitted"
-    if safety.get("read_only", not unsafe):
-        used = ", ".join(sorted(by_method)) or "none"
-        statement = f"<b>Read-only:</b> only safe methods ({_e(used)}) were sent; {permitted}."
-    else:
-        statement = (f"<b>Not read-only:</b> methods other than GET/HEAD/OPTIONS/TRACE were sent "
-                     f"({_e(', '.join(unsafe))}); {permitted}.")
+    headline, rest = safety_statement(report["target"].get("mode", ""), by_method, bool(safety.get("allow_writes")))
+    statement = f"<b>{_e(headline)}</b> {_e(rest)}"
     items = "".join(f"<li><b class=\"mono\">{_e(m)}</b> {_e(', '.join(paths))}</li>"
                     for m, paths in sorted(by_method.items()))
     return (f'<details class="safety"><summary>{statement} Methods sent to which paths '

@@ -12,7 +12,10 @@ from apiconform.results import RunResult
 
 SCHEMA_VERSION = "1"
 # Methods that cannot change the target's state (RFC 9110 safe methods).
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Methods that change nothing on a server: HTTP's safe methods and WebDAV's read-only ones (RFC 4918
+# PROPFIND, RFC 5323 SEARCH, RFC 3253 REPORT), which a default Boomerang run sends to show GET-only
+# rejection. A run that sent only these was read-only.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "SEARCH", "REPORT"})
 
 
 def build_report(run: RunResult) -> dict[str, Any]:

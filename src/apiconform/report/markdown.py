@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from apiconform.report.console import safety_statement
+
 ICONS = {"pass": "✅", "fail": "❌", "incomplete": "⚠️", "error": "⚠️", "skip": "⏭️", "waived": "📝"}
 # A reason longer than this is cut: a job summary is a glance, report.html has the rest.
 MAX_REASON = 300
@@ -58,6 +60,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- seed: `{report['seed']}` (replay with `--seed {report['seed']}`)",
         f"- kit: {report['tool']['name']} {report['tool']['version']}, started {report['started_at']}",
     ]
+    safety = report.get("safety") or {}
+    headline, rest = safety_statement(target.get("mode", ""), (m["method"] for m in safety.get("methods_sent") or []),
+                                      bool(safety.get("allow_writes")))
+    lines.append(f"- safety: **{md_text(headline)}** {md_text(rest)}")
     surface = report.get("surface") or {}
     if surface:
         kinds = ", ".join(f"{n} {k}" for k, n in (surface.get("kinds") or {}).items() if n)
