@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from tests.servers.clock import FakeClock
 from tests.servers.rewrite import Answer, Rewrite, query
 
 from apiconform import mocks
+from apiconform.inprocess import InProcessTransport
 from apiconform.results import RuleResult
 from apiconform.runner import RunOutcome, run
 from apiconform.session import Options, harness
@@ -197,3 +199,46 @@ def test_a_coverage_cell_reflects_only_rules_judged_there() -> None:
     rows = {row["endpoint"]: row for row in body.endpoints}
     assert rows["/v1/example/resource"]["verdict"] == "skip" and rows["/v1/example/resource"]["judged"] == 0
     assert rows["/v1/example/resource"]["reason"], rows
+
+
+# -- a timeout while fetching the OpenAPI document ----------------------------------------------
+class SchemaTimesOut(httpx.BaseTransport):
+    """The Booga mock in-process; the full schema GETs after the first (the run's auth probe)
+    time out, `times` of them, and are answered after that."""
+
+    def __init__(self, times: int) -> None:
+        self.inner = InProcessTransport(mocks.create_app("booga"))
+        self.left, self.seen = times, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/api-management/openapi-schema/" and not request.url.query:
+            self.seen += 1
+            if self.seen > 1 and self.left > 0:
+                self.left -= 1
+                raise httpx.ReadTimeout("timed out", request=request)
+        return self.inner.handle_request(request)
+
+
+def test_one_timeout_of_the_openapi_document_is_tried_again(tmp_path: Path) -> None:
+    transport = SchemaTimesOut(times=1)
+    with harness(transport=transport) as hooks:
+        outcome = run("booga", Options(report_dir=str(tmp_path)))
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    schema_gets = [status for method, url, status in hooks.clients[0].recorder.sequence
+                   if url.endswith("/api/api-management/openapi-schema/")]
+    assert transport.left == 0 and schema_gets[1:3] == [None, 200], schema_gets  # the auth probe, then discovery
+    assert result_of(outcome, "BGA-OPENAPI-SCHEMA").verdict == "pass"
+    # The whole surface: every list of the served document, not the documents' defaults.
+    assert report["surface"]["source"].startswith("the OpenAPI document served at"), report["surface"]
+    assert outcome.exit_code == 0, {r.rule.id: r.reason for r in outcome.run.results if r.verdict != "pass"}
+
+
+def test_two_timeouts_of_the_openapi_document_are_an_error_and_the_surface_says_so(tmp_path: Path) -> None:
+    with harness(transport=SchemaTimesOut(times=2)):
+        outcome = run("booga", Options(report_dir=str(tmp_path)))
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    schema = result_of(outcome, "BGA-OPENAPI-SCHEMA")
+    assert schema.verdict == "error" and "no answer" in schema.reason, (schema.verdict, schema.reason)
+    source = report["surface"]["source"]
+    assert source.startswith("the document's defaults") and "got no response" in source, source
+    assert not [r.rule.id for r in outcome.run.results if r.verdict == "fail"]

@@ -33,8 +33,10 @@ def paths_of(ex: Exchange) -> set[str]:
 def test_schema_is_openapi_303(ctx: Context) -> None:
     ex = discover(ctx).exchange
     assert ex is not None
+    if ex.response is None:
+        # No answer (discover tried it once more): nothing to judge, which is not a wrong answer.
+        raise Incomplete(f"the schema endpoint gave no answer ({ex.error}): the document could not be judged", ex)
     ctx.expect(ex.status == 200, f"the schema endpoint answered {ex.status}", ex)
-    assert ex.response is not None
     require_decoded(ex)  # past the kit's size cap or nesting bound: `error`, not the target's fault
     ctx.expect(ex.response.is_json, f"the schema is not JSON: {ex.response.json_error}", ex)
     body: Any = ex.response.json()
