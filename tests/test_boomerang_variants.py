@@ -78,7 +78,8 @@ class Variant:
         if path == "/v1/example/resource":
             found = [r for r in self.rows if r["id"] == query.get("id")]
             # The reference layout's example id is example-1; this server maps it to its first row.
-            row = found[0] if found else (self.rows[0] if query.get("id") == "example-1" else None)
+            row = found[0] if found else ({**self.rows[0], "id": "example-1"} if query.get("id") == "example-1"
+                                          else None)
             if row is None:
                 return self.fail(404, "NOT_FOUND")
             return 200, {"data": {**row, "created_at": self.when(row["created_at"])}, "meta": {"v": 1}}, {}

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
 from apiconform.surface import Endpoint, Param, Resolver, Surface, from_openapi
 
@@ -284,9 +285,32 @@ def prepare(ctx: Context) -> None:
 
         choose_auth_style(ctx)
     surface = ctx.surface()
+    if ctx.profile == "booga":
+        settle_kinds(ctx, surface)
     say = ctx.client.pacer.progress
     if say is not None:
         say(expected_cost(ctx, surface))
+
+
+def settle_kinds(ctx: Context, surface: Surface) -> None:
+    """An operation the document declares with neither a success schema nor the pagination
+    parameters is classified by its own answer: a body in the list envelope makes it a list. The
+    probe is the endpoint's plain GET, which every rule of the endpoint shares anyway."""
+    from apiconform.profiles.booga.checks import json_body, looks_like_list
+    from apiconform.profiles.booga.probes import booga_probes
+
+    for index, endpoint in enumerate(list(surface.endpoints)):
+        if endpoint.told or endpoint.kind != "other" or endpoint.path_params:
+            continue
+        try:
+            ex = booga_probes(ctx, endpoint).send("default", "plain GET", params=booga_probes(ctx, endpoint).query())
+        except Incomplete:
+            continue
+        if ex.status == 200 and looks_like_list(json_body(ex)):
+            surface.endpoints[index] = booga_probes(ctx, endpoint).endpoint = replace(endpoint, kind="list")
+            surface.forget_matches()
+            surface.notes.append(f"{endpoint.label} declares no response schema nor pagination parameters; it answers "
+                                 "a page, so it is judged as a list")
 
 
 # What a run costs (bench/endpoints.py measures it): the requests every endpoint of a kind gets

@@ -66,6 +66,9 @@ class Endpoint:
     group: str = ""  # Booga plugin / Boomerang module
     query: tuple[Param, ...] = ()
     path_params: tuple[Param, ...] = ()
+    # Whether the document told its kind (a success schema, or the pagination parameters); when it
+    # did not, the kit looks at the endpoint's own answer (discovery.settle_kinds).
+    told: bool = True
 
     @property
     def label(self) -> str:
@@ -144,6 +147,10 @@ class Surface:
             ordered = sorted(self.endpoints, key=lambda e: ("{" in e.template, -len(e.template)))
             self._patterns = [(_pattern(full_path(self.base_url, e.template)), e) for e in ordered]
         return next((e for pattern, e in self._patterns if pattern.fullmatch(path)), None)
+
+    def forget_matches(self) -> None:
+        """After an endpoint was replaced (its kind settled), URLs are matched afresh."""
+        self._patterns = None
 
     def label_of(self, url: str) -> str | None:
         endpoint = self.match(url)
@@ -291,9 +298,11 @@ def from_openapi(profile: str, document: Mapping[str, Any], source: str,
                         if n not in {p.name for p in path_params}]
         order = [m.group(1) for m in _PLACEHOLDER.finditer(template)]
         path_params.sort(key=lambda p: order.index(p.name))
-        kind = classify(profile, template, query, resolve.properties(_success_schema(resolve, op)), pagination)
+        success = _success_schema(resolve, op)
+        kind = classify(profile, template, query, resolve.properties(success), pagination)
+        told = success is not None or set(pagination) <= {p.name for p in query}
         endpoints.append(Endpoint(template=template, kind=kind, group=group_of(template) if group_of else "",
-                                  query=tuple(query), path_params=tuple(path_params)))
+                                  query=tuple(query), path_params=tuple(path_params), told=told))
     return Surface(endpoints=endpoints, source=source, from_document=True)
 
 

@@ -61,14 +61,16 @@ def test_unrouted_paths_answer_in_the_error_format(ctx: Context) -> None:
         ctx.check(ex, where=f"{path} (a path the deployment does not route)")
 
 
-def _validation_probes(ctx: Context, p: object) -> list[tuple[str, Exchange]]:
-    assert hasattr(p, "limit")
+def _validation_probes(ctx: Context, p: BoogaProbes) -> list[tuple[str, Exchange]]:
+    """Read-only requests a validating list refuses with a field map: a limit that is not a number,
+    a created_after that is not a date, a status outside its declared enum."""
     probes = [(ctx.params(limit="limit")["limit"], p.limit("abc"))]
-    status = p.endpoint.param("status")  # type: ignore[attr-defined]
-    if isinstance(status, Param) and status.enum:
-        # A value outside the declared enum: a read-only request a validating filter refuses.
-        probes.append(("status", p.page("status-bogus", "status outside its enum",  # type: ignore[attr-defined]
-                                        status="apiconform-bogus")))
+    if p.endpoint.param("created_after") is not None:
+        probes.append(("created_after", p.page("created_after-bogus", "created_after that is not a date",
+                                               created_after="not-a-date")))
+    status = p.endpoint.param("status")
+    if status is not None and status.enum:
+        probes.append(("status", p.page("status-bogus", "status outside its enum", status="apiconform-bogus")))
     return probes
 
 
@@ -102,7 +104,10 @@ def test_an_invalid_payload_is_a_field_mapped_400(ctx: Context) -> None:
         ex = ctx.request("POST", listing, json_body=payload, note="invalid payload: no name")
         if (made_id := created_id(ex)) is not None:
             made.append(made_id)
-        ctx.expect(ex.status == 400, f"POST without a name answered {ex.status}, not 400", ex)
+        if ex.status != 400:
+            # Whether an invalid payload is refused is BGA-WRITE-INVALID's business; here no 400 came.
+            unobservable(f"POST without a name answered {ex.status}: no validation error to judge (see "
+                         "BGA-WRITE-INVALID)")
         problems, remarks = validation_violations(ex, ("name",))
         for remark in remarks:
             ctx.note(remark)

@@ -45,6 +45,10 @@ def test_gzip_only_when_asked_and_the_same_answer(ctx: Context, endpoint: Endpoi
         ctx.note("gzip is not offered (allowed: the document says responses may be compressed)")
         return
     if resource_data(zipped) != resource_data(plain):
+        if resource_data(p.served()) != resource_data(p.with_request_id()):
+            # The data moves between identical GETs (BMR-IDEMPOTENT-GET's business): no comparison holds.
+            raise Incomplete("two identical GETs return different data (see BMR-IDEMPOTENT-GET): the gzip answer "
+                             "cannot be compared", zipped, plain)
         ctx.fail("the gzip response decodes to different data than the same GET without gzip", zipped, plain)
 
 

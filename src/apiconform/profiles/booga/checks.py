@@ -208,15 +208,18 @@ def page_within_requested_limit(ex: Exchange) -> Iterator[str]:
         yield f"page holds {size} results but limit={raw} was requested"
 
 
-@check("BGA-LIST-TRAVERSAL", applies=_list_response, scope="every list page asked for a limit")
+@check("BGA-LIST-TRAVERSAL", applies=_list_response, scope="every last list page (next null) asked for a limit")
 def page_holds_what_count_leaves(ex: Exchange) -> Iterator[str]:
-    """"count — total number of results matching the query": a page asked for limit L at offset
-    O holds min(L, count − O) results. (More than L is BGA-LIST-LIMIT's business.)"""
+    """"count — total number of results matching the query": the last page (next null) asked for
+    limit L at offset O holds min(L, count − O) results, so that following next visits count
+    results. (More than L, or a short page in the middle, is BGA-LIST-LIMIT's business.)"""
     size, body = page_size(ex), json_object(ex)
     query = query_of(ex.request.url)
     raw = query.get(setting("params", "limit", "limit"))
     offset = (query.get(setting("params", "offset", "offset"), "0").strip() or "0")
     count = body.get("count") if body is not None else None
+    if body is None or body.get("next") is not None:
+        return
     if size is None or raw is None or not plain_int(count) or not re.fullmatch(r"[0-9]+", raw) \
             or not re.fullmatch(r"[0-9]+", offset) or not 1 <= integer(raw) <= MAX_LIMIT or size > integer(raw) \
             or integer(offset) >= 2**63:
@@ -243,8 +246,8 @@ def link_violations(ex: Exchange) -> list[str]:
     if body is None or not isinstance(body.get("results"), list) or not plain_int(body.get("count")):
         return []  # BGA-LIST-ENVELOPE's business
     raw = query_of(ex.request.url).get(setting("params", "offset", "offset"), "0")
-    if not re.fullmatch(r"[0-9]+", raw.strip() or "0"):
-        return []  # an offset the server may have read any way: position unknown
+    if not re.fullmatch(r"[0-9]+", raw.strip() or "0") or integer(raw.strip() or "0") >= 2**63:
+        return []  # an offset the server may have read any way (past 64 bits too): position unknown
     offset, size, count = integer(raw.strip() or "0"), len(body["results"]), body["count"]
     where = f"the page at offset {offset} ({size} results of {count})"
     out = []
