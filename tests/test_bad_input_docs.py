@@ -1,4 +1,5 @@
-"""Every subcommand and every option the command line offers is documented in the README."""
+"""Every subcommand and every option the command line offers is documented in the README or the
+user guide (docs/guide.md, where the command reference lives)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 INTERNAL = {"--help", "--apiconform-progress"}  # argparse's own; set by `apiconform run` for pytest
 
 
+def documentation() -> str:
+    return "\n".join((ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "docs/guide.md"))
+
+
 def help_text(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     with pytest.raises(SystemExit) as exc:
         main([*argv, "--help"])
@@ -30,14 +35,14 @@ def subcommands(capsys: pytest.CaptureFixture[str]) -> list[str]:
 
 
 def test_every_subcommand_is_in_the_readme(capsys: pytest.CaptureFixture[str]) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     names = subcommands(capsys)
     assert {"run", "serve", "rules", "mutants", "diff"} <= set(names)
     assert [name for name in names if f"apiconform {name}" not in readme] == []
 
 
 def test_every_option_of_every_subcommand_is_in_the_readme(capsys: pytest.CaptureFixture[str]) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     options = set(OPTION.findall(help_text([], capsys)))
     for name in subcommands(capsys):
         options |= set(OPTION.findall(help_text([name], capsys)))
@@ -61,7 +66,7 @@ class _Recorder:
 
 def test_every_pytest_option_is_in_the_readme() -> None:
     """`pytest suites/<profile>` takes the same options (the plugin registers them)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = documentation()
     recorder = _Recorder()
     plugin.pytest_addoption(recorder)  # type: ignore[arg-type]
     options = set(recorder.names) - INTERNAL

@@ -180,7 +180,7 @@ def schema_keys() -> set[str]:
 
 
 def readme_keys() -> set[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- target-file:begin[^>]*-->\n(.*?)<!-- target-file:end -->", text, re.DOTALL)
     assert block, "README has no target-file table"
     return set(re.findall(r"^\| `([^`]+)` \|", block.group(1), re.MULTILINE))
@@ -214,7 +214,7 @@ def test_schema_defaults_are_the_code_defaults() -> None:
 
 
 def test_readme_defaults_are_the_schema_defaults() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `([^`]+)` \| [^|]+ \| ([^|]+) \|", text, re.MULTILINE))
     for name, default in schema_defaults().items():
         shown = json.dumps(default).strip('"')

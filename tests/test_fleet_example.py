@@ -59,7 +59,7 @@ def test_the_readme_fleet_file_table_lists_the_schema_keys() -> None:
     import json
     import re
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
     table = readme.split("<!-- fleet-file:begin")[1].split("<!-- fleet-file:end")[0]
     documented = re.findall(r"^\| `(\w+)` \|", table, flags=re.M)
     schema = json.loads((ROOT / "fixtures" / "fleet-file.schema.json").read_text(encoding="utf-8"))
