@@ -9,6 +9,7 @@ clock.py), or small apps of their own. Each test failed on the kit before its fi
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -242,3 +243,78 @@ def test_two_timeouts_of_the_openapi_document_are_an_error_and_the_surface_says_
     source = report["surface"]["source"]
     assert source.startswith("the document's defaults") and "got no response" in source, source
     assert not [r.rule.id for r in outcome.run.results if r.verdict == "fail"]
+
+
+# -- a live list that gains records mid-run -----------------------------------------------------
+class Growing:
+    """The Booga mock, whose tenant A gains a new file (the newest, so first in the default
+    ordering) while the kit runs, as a live deployment in use does: before every `every`-th request,
+    or (`after_offset_page`) once, just after the first page asked for limit=5 (an offset page).
+    `files` cuts tenant A's files to that many (a list on one page)."""
+
+    def __init__(self, every: int = 0, *, files: int | None = None, after_offset_page: bool = False) -> None:
+        self.mock = mocks.create_app("booga")
+        if files is not None:
+            mine = [f for f in self.mock.files if f["tenant"] == "A"][:files]
+            self.mock.files = mine + [f for f in self.mock.files if f["tenant"] != "A"]
+        self.every, self.after_offset_page = every, after_offset_page
+        self.seen, self.added, self.pending = 0, 0, False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.seen += 1
+            if self.pending or (self.every and self.seen % self.every == 0):
+                self.add()
+                self.pending = False
+            if self.after_offset_page and scope["path"] == "/api/files/" and query(scope).get("limit") == "5":
+                self.pending, self.after_offset_page = True, False
+        await self.mock(scope, receive, send)
+
+    def add(self) -> None:
+        from datetime import datetime, timedelta
+
+        from apiconform.profiles.booga.mock import iso
+
+        newest = max((f for f in self.mock.files if f["tenant"] == "A"), key=lambda f: f["created_at"])
+        self.added += 1
+        moment = iso(datetime.fromisoformat(newest["created_at"].replace("Z", "+00:00")) + timedelta(minutes=1))
+        self.mock.files.append({**newest, "id": str(uuid.UUID(int=self.added, version=4)),
+                                "name": f"added {self.added}.txt", "created_at": moment, "updated_at": moment})
+
+
+def test_a_list_that_gains_a_record_between_reads_is_not_an_offset_failure() -> None:
+    # A record arrives before every request: the page the offset page is compared with, however
+    # close, always shows the list moved. That is said (error), never blamed on offset.
+    app = Growing(every=1)
+    with harness(app=app):
+        outcome = run("booga", Options(write_reports=False, rules=["BGA-LIST-OFFSET"]))
+    result = result_of(outcome, "BGA-LIST-OFFSET")
+    assert result.verdict == "error", result.reason
+    assert "/api/files/" in result.reason and "the list changed between two reads" in result.reason, result.reason
+    assert "/api/chat/messages/" not in result.reason  # a list that holds still is judged there: pass
+    assert result.endpoint_outcomes["/api/chat/messages/"].verdict == "pass"
+
+
+def test_the_last_two_are_compared_with_the_list_as_it_is_then() -> None:
+    # A list of 40 (on one page) gains a record after the offset page, before its last two are
+    # read: the whole list read just before them shows it, not the run's first page of the list.
+    app = Growing(files=40, after_offset_page=True)
+    with harness(app=app):
+        outcome = run("booga", Options(write_reports=False, rules=["BGA-LIST-OFFSET"]))
+    result = result_of(outcome, "BGA-LIST-OFFSET")
+    assert app.added == 1 and result.verdict == "pass", result.reason
+
+
+@pytest.mark.parametrize("files", [None, 40], ids=["237-files", "40-files"])
+@pytest.mark.parametrize("every", [2, 3, 5])
+def test_a_list_that_grows_now_and_then_is_never_an_offset_failure(every: int, files: int | None) -> None:
+    # Whether a record lands between the two reads depends on the run's order: either the
+    # comparison holds (pass) or the list is seen to move (error); offset is never blamed.
+    app = Growing(every=every, files=files)
+    with harness(app=app):
+        outcome = run("booga", Options(write_reports=False, rules=["BGA-LIST-OFFSET"]))
+    result = result_of(outcome, "BGA-LIST-OFFSET")
+    assert app.added > 0
+    assert result.verdict in ("pass", "error"), result.reason
+    if result.verdict == "error":
+        assert "the list changed between two reads" in result.reason, result.reason
