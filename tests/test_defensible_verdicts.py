@@ -49,11 +49,32 @@ def test_the_plugin_filter_with_one_plugin_is_not_a_pass(tmp_path: Any) -> None:
     assert verdict(outcome, "BGA-OPENAPI-PLUGIN")[0] == "error", verdict(outcome, "BGA-OPENAPI-PLUGIN")
 
 
-def test_a_walk_cut_at_the_kits_page_cap_is_not_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(probes_booga, "MAX_PAGES", 2)  # the mock's 237 files take 3 pages of 100
+def test_a_walk_cut_at_the_kits_page_cap_reads_the_last_page_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The mock's 237 files take 3 pages of 79: with a cap of 2 pages the walk stops early, and the
+    # last page is fetched directly (the end of the list is shown, not assumed); the note says so.
+    monkeypatch.setattr(probes_booga, "WALK_CAP", 2)
     outcome = run("booga", Options(write_reports=False, rules=["BGA-LIST-TRAVERSAL"]))
-    state, reason = verdict(outcome, "BGA-LIST-TRAVERSAL")
-    assert state == "error" and "cap" in reason, (state, reason)
+    result = next(r for r in outcome.run.results if r.rule.id == "BGA-LIST-TRAVERSAL")
+    assert result.verdict == "pass", result.reason
+    assert any("the last page read directly" in note for note in result.notes), result.notes
+    assert any(path == "/api/files/" for _, path in outcome.run.methods)
+    last = [ex for ex in result.seen if "offset=200" in ex.request.url]
+    assert last and last[0].status == 200
+
+
+def test_a_last_page_that_still_has_next_fails_the_traversal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A list too long to walk whose last page (read directly) still offers next: the walk never ends.
+    def endless(scope: dict[str, Any], _: bytes, answer: Answer) -> Answer:
+        status, headers, body = answer
+        if scope["path"] == "/api/files/" and query(scope).get("offset") == "200":
+            page = json.loads(body)
+            page["next"] = "https://booga.apiconform.invalid/api/files/?limit=100&offset=300"
+            return status, headers, json.dumps(page).encode()
+        return answer
+
+    monkeypatch.setattr(probes_booga, "WALK_CAP", 2)
+    outcome = embedded("booga", Rewrite(mocks.create_app("booga"), endless), "BGA-LIST-TRAVERSAL", "BGA-LIST-LINKS")
+    assert verdict(outcome, "BGA-LIST-LINKS")[0] == "fail"
 
 
 def test_created_after_on_an_unclean_walk_is_not_a_pass() -> None:

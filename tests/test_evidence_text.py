@@ -19,7 +19,7 @@ INTERNALS = ("Failing explicit example", "Failing test case", "Falsifying", "Ver
              "<Context", "ctx=", "explicit examples also failed", "reproduce_failure")
 # Mutants whose rule fails inside a hypothesis test (@given with @example): BGA-LIST-LIMIT's
 # explicit examples fail, several of BMR-MALFORMED-QUERY's fail with the same error.
-MUTANTS = [("booga", "BGA-LIST-LIMIT", "test_limit_is_honoured fails with limit="),
+MUTANTS = [("booga", "BGA-LIST-LIMIT", "test_limit_is_honoured fails with drawn="),
            ("boomerang", "BMR-MALFORMED-QUERY", "fails with ")]
 
 
@@ -52,6 +52,10 @@ def test_reasons_and_notes_carry_no_hypothesis_internals(profile: str, mutant: s
 def test_replay_hint_from_hypothesis_notes() -> None:
     explicit = "Failing explicit example: test_limit_is_honoured(\n    ctx=<Context booga x seed=0>,\n    limit=1,\n)"
     assert _replay_hint(explicit) == "test_limit_is_honoured fails with limit=1"
+    # The endpoint a per-endpoint item judges is in its own id, never in the hint.
+    per_endpoint = ("Failing test case: test_limit_is_honoured(\n    ctx=<Context booga x seed=0>,\n"
+                    "    endpoint=<Endpoint /api/tasks/>,\n    drawn=57,\n)")
+    assert _replay_hint(per_endpoint) == "test_limit_is_honoured fails with drawn=57"
     generated = ("Failing test case: test_q(\n    ctx=<Context boomerang y seed=0>,\n"
                  "    param='limit',  # or any other generated value\n"
                  "    value=[\n        'a b',\n        'c',\n    ],\n)")

@@ -153,11 +153,11 @@ def test_a_spent_budget_ends_the_sweep_and_is_not_spent_again(open_run: Any) -> 
 def test_a_tiny_budget_leaves_the_run_incomplete() -> None:
     from apiconform.runner import run
 
-    # BMR-ENVELOPE-DATA holds the sweep to its checks; 5 requests cannot pay for it.
-    outcome = run("boomerang", Options(max_requests=5, write_reports=False, rules=["BMR-ENVELOPE-DATA"]))
+    # BMR-NO-5XX holds the sweep to its checks; 5 requests cannot pay for it.
+    outcome = run("boomerang", Options(max_requests=5, write_reports=False, rules=["BMR-NO-5XX"]))
     assert outcome.exit_code == 3
     verdicts = {r.rule.id: r.verdict for one in outcome.runs for r in one.results}
-    assert verdicts.get("BMR-ENVELOPE-DATA") == "error"
+    assert verdicts.get("BMR-NO-5XX") == "error"
 
 
 def test_booga_sweep_uses_the_served_schema_and_only_gets(open_run: Any) -> None:

@@ -414,7 +414,7 @@ def _replay_hint(note: str) -> str | None:
         key, eq, _value = text.partition("=")
         if not eq or not key.isidentifier():
             return None
-        if key != "ctx":
+        if key not in ("ctx", "endpoint"):  # the item's own id names its endpoint
             shown.append(text)
     if not shown:
         return None
@@ -515,6 +515,11 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
         run.results = ordered
         for result in ordered:
             result.notes.extend(n for n in result.unjudged_endpoints() if n not in result.notes)
+            if profile.context.client.stopped and result.outcomes and \
+                    all(o.verdict == "error" for o in result.outcomes):
+                # The target went away (or throttled the kit off): one cause for every endpoint of
+                # the rule, said as such rather than endpoint by endpoint.
+                result.reason = REDACTOR.text(f"not run: {profile.context.client.stopped}")
         context = profile.context
         surface = context.known_surface
         judge_run(name, results, state.exchanges.get(name, []),

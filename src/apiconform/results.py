@@ -134,6 +134,9 @@ def _settled_reason(verdict: str, chosen: list[Outcome], places: int) -> str:
         return ""
     reasons = [o for o in chosen if o.reason]
     on_endpoints = [o for o in reasons if o.endpoint is not None]
+    if len({_first_line(o.reason) for o in reasons}) == 1 and len(reasons) == len(chosen) and len(chosen) > 1:
+        # One cause everywhere (the target went away, the budget ran out): said once.
+        return reasons[0].reason
     if verdict in ("fail", "error") and on_endpoints:
         by_endpoint: dict[str, str] = {}
         for o in on_endpoints:
@@ -143,7 +146,7 @@ def _settled_reason(verdict: str, chosen: list[Outcome], places: int) -> str:
         word = "fails" if verdict == "fail" else "not judged"
         of = f" of {places}" if places > 1 else ""
         whole = [_first_line(o.reason) for o in reasons if o.endpoint is None]
-        return (f"{word} on {len(by_endpoint)}{of} endpoint{'s' * (len(by_endpoint) > 1)}: {named}"
+        return (f"{word} on {len(by_endpoint)}{of} endpoint{'s' * (len(by_endpoint) > 1 or places > 1)}: {named}"
                 + (f" (and {more} more)" if more > 0 else "") + "".join(f"; {w}" for w in dict.fromkeys(whole)))
     # Several items of one rule failing (or skipping) for the same cause read as one reason.
     return "; ".join(dict.fromkeys(o.reason for o in reasons))

@@ -74,6 +74,10 @@ class Endpoint:
     def label(self) -> str:
         return self.template
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # hypothesis pretty-prints a failing example's arguments: the endpoint by its label, one line.
+        printer.text(f"<Endpoint {self.label}>")
+
     def param(self, name: str) -> Param | None:
         return next((p for p in self.query if p.name == name), None)
 
@@ -101,6 +105,9 @@ class Surface:
     from_document: bool = False  # learned from the deployment's OpenAPI document, not the documents' defaults
     # Ids seen in list responses, per collection path: how path parameters get real values.
     seen_ids: dict[str, list[str]] = field(default_factory=dict)
+    # Property names the deployment's OpenAPI document declares as points in time (declared_timestamps):
+    # Boomerang's timestamps, beside those a name shows (BMR-TIMESTAMPS-EPOCH-MS).
+    timestamp_fields: frozenset[str] = frozenset()
     _patterns: list[tuple[re.Pattern[str], Endpoint]] | None = field(default=None, repr=False)
 
     def of_kind(self, kind: str) -> list[Endpoint]:
@@ -304,6 +311,45 @@ def from_openapi(profile: str, document: Mapping[str, Any], source: str,
         endpoints.append(Endpoint(template=template, kind=kind, group=group_of(template) if group_of else "",
                                   query=tuple(query), path_params=tuple(path_params), told=told))
     return Surface(endpoints=endpoints, source=source, from_document=True)
+
+
+# What in a schema says "a point in time": its format, or its own words (a shared `EpochMillis`
+# schema "Unix epoch timestamp in milliseconds", a `$ref` to `#/components/schemas/Timestamp`).
+_TIME_WORDS = re.compile(r"timestamp|epoch", re.IGNORECASE)
+
+
+def declared_timestamps(document: Mapping[str, Any]) -> frozenset[str]:
+    """The names of the properties `document` declares as points in time, wherever its schemas
+    define them: `format: date-time`, a `$ref` whose name says Timestamp or Epoch, or a schema whose
+    title or description does. (Parameters are not properties: a `created_after` filter is not a
+    field of a body.) A name that says it itself (`*_at`, `*At`) needs no document."""
+    resolve = Resolver(document)
+    found: set[str] = set()
+    stack: list[Any] = [document]
+    while stack:  # a loop, not recursion: a large document nests deeply
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, Mapping):
+            continue
+        properties = node.get("properties")
+        if isinstance(properties, Mapping):
+            for name, raw in properties.items():
+                if isinstance(name, str) and _says_time(raw, resolve(raw)):
+                    found.add(name)
+        stack.extend(v for v in node.values() if isinstance(v, Mapping | list))
+    return frozenset(found)
+
+
+def _says_time(raw: Any, schema: Any) -> bool:
+    ref = raw.get("$ref") if isinstance(raw, Mapping) else None
+    if isinstance(ref, str) and _TIME_WORDS.search(ref.rsplit("/", 1)[-1]):
+        return True
+    if not isinstance(schema, Mapping):
+        return False
+    words = " ".join(str(schema.get(k, "")) for k in ("title", "description"))
+    return schema.get("format") == "date-time" or bool(_TIME_WORDS.search(words))
 
 
 def describe(surface: Surface) -> dict[str, Any]:

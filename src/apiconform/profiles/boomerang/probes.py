@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from apiconform.checks import require_decoded
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
@@ -47,6 +48,7 @@ class Walk:
 
 
 def items_and_meta(ex: Exchange) -> tuple[list[Any], dict[str, Any]]:
+    require_decoded(ex)  # a page the kit's own size cap or nesting bound stopped: `error`, named so
     body = parsed_body(ex)
     if not (isinstance(body, dict) and isinstance(body.get("items"), list)
             and isinstance(body.get("pagination"), dict)):
