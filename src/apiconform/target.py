@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from apiconform.base_url import check_base_url
 from apiconform.errors import ConfigError
 from apiconform.locations import fixtures_dir
+from apiconform.profiles.booga import defaults as booga_defaults
+from apiconform.profiles.boomerang import defaults as boomerang_defaults
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -32,49 +34,9 @@ validate_base_url = check_base_url
 # The most requests spent running one key into 429: past this a probe becomes a load test.
 DEFAULT_MAX_EXHAUST_REQUESTS = 400
 
-PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "boomerang": {
-        "paths": {
-            "resource": "/v1/example/resource",
-            "resources": "/v1/example/resources",
-        },
-        # Query of the non-paginated example: the document's own example.
-        "resource_query": {"id": "example-1"},
-        "params": {"page": "page", "limit": "limit"},
-        "pagination": {
-            "default_limit": 20,
-            "max_limit": 100,
-            "page": "page",
-            "limit": "limit",
-            "total_items": "total_items",
-            "total_pages": "total_pages",
-            "has_more": "has_more",
-        },
-        # Fields holding timestamps besides any field ending in `_at`.
-        "timestamp_fields": ["timestamp"],
-        # Schemathesis-generated GETs per run (sweep.py); a `[sweep]` section overrides it.
-        "sweep": {"max_cases": 15},
-    },
-    "booga": {
-        "paths": {
-            "list": "/api/files/",
-            "item": "/api/files/{id}/",
-            "openapi": "/api/api-management/openapi-schema/",
-        },
-        "params": {"limit": "limit", "offset": "offset"},
-        # Filters of the list operation: learned from the OpenAPI document the target serves
-        # (discovery.py); a name here adds or overrides one (ordering = [fields], search = true).
-        "features": {},
-        # Plugin name -> path prefix, for the schema endpoint's plugin filter; empty: the path
-        # groups of the served OpenAPI document.
-        "openapi_plugins": {},
-        # a key lacking the scope for the list endpoint (its env variable names it)
-        "scoped_request": {"method": "GET", "path": "/api/files/"},
-        "write_payload": {"name": "apiconform-probe.txt", "content_type": "text/plain", "size": 12},
-        # Schemathesis-generated GETs per run (sweep.py): about half a minute of a 60/minute key.
-        "sweep": {"max_cases": 20},
-    },
-}
+# Each profile's defaults live in its folder (profiles/<profile>/defaults.py).
+PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {"boomerang": boomerang_defaults.DEFAULTS,
+                                               "booga": booga_defaults.DEFAULTS}
 
 
 @dataclass
