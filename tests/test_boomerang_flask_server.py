@@ -648,6 +648,8 @@ CHANGED: dict[str, set[str]] = {
     # httpx asks for gzip: each events GET is the first to its URL, so it is compressed (as asked)
     # and cached. That gzip reaches clients that did not ask is broken_gzip's business.
     "BMR-GZIP@events": {"ev_list", "ev_p2", "ev_last", "ev_last_100", "ev_past", "ev_one"},
+    # Every events answer that holds an event (the page past the end holds none, HEAD no body).
+    "BMR-TIMESTAMPS-EPOCH-MS@events:camel": {"ev_list", "ev_p2", "ev_last", "ev_last_100", "ev_one"},
 }
 
 
@@ -963,6 +965,17 @@ def broken_gzip(c: httpx.Client) -> None:
     assert_error(c.get("/v1/events?page=3&limit=7", headers={"Accept-Encoding": "gzip"}), 401, "UNAUTHORIZED")
 
 
+def broken_timestamps_camel(c: httpx.Client) -> None:
+    event = json_of(c.get(f"/v1/events/{EVENT_ID}", headers=AUTH))["data"]
+    assert "occurred_at" not in event and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["occurredAt"])
+    page = json_of(c.get("/v1/events", headers=AUTH))
+    assert all(isinstance(e["occurredAt"], str) for e in page["items"])
+    assert is_recent_epoch_ms(page["meta"]["generated_at"])  # the envelope's time stays milliseconds
+    order = json_of(c.get(f"/v1/orders/{ORDER_ID}", headers=AUTH))["data"]
+    assert order["created_at"] > EPOCH_MS_MIN  # every other module keeps epoch milliseconds
+    assert_error(c.get("/v1/events/evt_9999", headers=AUTH), 404)  # error timestamps stay milliseconds
+
+
 BROKEN: dict[str, Callable[[httpx.Client], None]] = {
     "BMR-ENVELOPE-PAGINATED@widgets": broken_envelope_paginated,
     "BMR-ENVELOPE-DATA@stats": broken_envelope_data,
@@ -984,6 +997,7 @@ BROKEN: dict[str, Callable[[httpx.Client], None]] = {
     "BMR-ENVELOPE-DATA@widgets": broken_envelope_data_unknown_id,
     "BMR-ERROR-FIELDS@unrouted": broken_unrouted_falcon,
     "BMR-GZIP@events": broken_gzip,
+    "BMR-TIMESTAMPS-EPOCH-MS@events:camel": broken_timestamps_camel,
 }
 
 

@@ -318,3 +318,83 @@ def test_a_list_that_grows_now_and_then_is_never_an_offset_failure(every: int, f
     assert result.verdict in ("pass", "error"), result.reason
     if result.verdict == "error":
         assert "the list changed between two reads" in result.reason, result.reason
+
+
+# -- timestamps the names or the vendor's OpenAPI document show -------------------------------
+def with_field(name: str, value: Any) -> Any:
+    """Every resource of the mock's success bodies (`data`, each of `items`) also carries `name`."""
+    def transform(_scope: dict[str, Any], _: bytes, answer: Answer) -> Answer:
+        status, headers, body = answer
+        if status != 200 or not body:
+            return answer
+        page = json.loads(body)
+        for resource in [page.get("data"), *(page.get("items") or [])]:
+            if isinstance(resource, dict):
+                resource[name] = value
+        return status, headers, json.dumps(page).encode()
+    return transform
+
+
+def vendor_document(tmp_path: Path, name: str, schema: dict[str, Any]) -> str:
+    """The reference layout's OpenAPI document, its resource declaring the property `name`."""
+    from apiconform.locations import fixtures_dir
+    from apiconform.yamlfile import safe_load
+
+    document = safe_load((fixtures_dir("boomerang") / "openapi.yaml").read_text(encoding="utf-8"))
+    schemas = document["components"]["schemas"]
+    schemas["Timestamp"] = {"type": "integer", "format": "int64"}
+    schemas["DataEnvelope"]["properties"]["data"]["properties"] = {"id": {"type": "string"}, name: schema}
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return str(path)
+
+
+def timestamps_rule(app: Any, **options: Any) -> RuleResult:
+    with harness(app=app):
+        outcome = run("boomerang", Options(write_reports=False, rules=["BMR-TIMESTAMPS-EPOCH-MS"], **options))
+    return result_of(outcome, "BMR-TIMESTAMPS-EPOCH-MS")
+
+
+@pytest.mark.parametrize(("value", "verdict"), [("2026-03-01T10:00:00Z", "fail"), (1763205835591, "pass")])
+def test_a_camel_case_time_is_a_timestamp(value: Any, verdict: str) -> None:
+    result = timestamps_rule(Rewrite(mocks.create_app("boomerang"), with_field("updatedAt", value)))
+    assert result.verdict == verdict, result.reason
+    if verdict == "fail":
+        assert "updatedAt is '2026-03-01T10:00:00Z'" in result.reason, result.reason
+
+
+@pytest.mark.parametrize("schema", [{"type": "string", "format": "date-time"},
+                                    {"$ref": "#/components/schemas/Timestamp"},
+                                    {"type": "integer", "description": "Unix epoch milliseconds"}],
+                         ids=["date-time", "ref", "description"])
+def test_a_field_the_vendors_document_declares_a_time_is_a_timestamp(schema: dict[str, Any],
+                                                                     tmp_path: Path) -> None:
+    # `lastSeen` says nothing by its name: without a document the kit does not take it for a time
+    # (lenient where the documents are silent); the vendor's document says it is one, and the page
+    # says how every timestamp is represented.
+    app = Rewrite(mocks.create_app("boomerang"), with_field("lastSeen", "2026-03-01T10:00:00Z"))
+    assert timestamps_rule(app).verdict == "pass"
+    result = timestamps_rule(app, openapi_file=vendor_document(tmp_path, "lastSeen", schema))
+    assert result.verdict == "fail" and "lastSeen is '2026-03-01T10:00:00Z'" in result.reason, result.reason
+
+
+def test_the_times_a_document_declares() -> None:
+    from tests.independent.boomerang_flask import OPENAPI
+
+    from apiconform.surface import declared_timestamps
+    from apiconform.yamlfile import safe_load
+
+    document = {"components": {"schemas": {
+        "Stamp": {"type": "integer", "description": "Unix epoch timestamp in milliseconds."},
+        "Thing": {"properties": {"seen": {"$ref": "#/components/schemas/Stamp"},
+                                 "modified": {"type": "string", "format": "date-time"},
+                                 "born": {"type": "string", "format": "date"},
+                                 "name": {"type": "string"},
+                                 "nested": {"type": "object", "properties": {"expiry": {"format": "date-time"}}}}},
+    }}, "paths": {"/things": {"get": {"parameters": [
+        {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}}]}}}}
+    assert declared_timestamps(document) == {"seen", "modified", "expiry"}
+    # The Flask deployment's document: every EpochMillis property.
+    flask = declared_timestamps(safe_load(OPENAPI.read_text(encoding="utf-8")))
+    assert {"created_at", "updated_at", "generated_at", "occurred_at", "timestamp"} <= flask
+    assert not flask & {"id", "name", "status", "price_cents"}

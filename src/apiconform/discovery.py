@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
-from apiconform.surface import Endpoint, Param, Resolver, Surface, from_openapi
+from apiconform.surface import Endpoint, Param, Resolver, Surface, declared_timestamps, from_openapi
 
 if TYPE_CHECKING:
     from apiconform.context import Context
@@ -261,6 +261,9 @@ def boomerang_surface(ctx: Context) -> Surface:
         document = load_openapi_file(ctx.target.openapi_file)
         surface = from_openapi("boomerang", document, f"the OpenAPI document {ctx.target.openapi_file}",
                                pagination, _module_of)
+        # The vendor's document says which fields are timestamps ("Timestamps are represented as
+        # Unix epoch timestamps in milliseconds"), beyond those whose names say so.
+        surface.timestamp_fields = declared_timestamps(document)
     else:
         surface = Surface(endpoints=[], source="the page's example endpoints (no OpenAPI document named: "
                                                "--openapi adds the deployment's own)")

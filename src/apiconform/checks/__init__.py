@@ -90,6 +90,12 @@ def configured(values: Mapping[str, Any], surface: Surface | None = None) -> Ite
         _SURFACE.reset(surface_token)
 
 
+def configured_surface() -> Surface | None:
+    """The deployment's surface the running checks were configured with (None outside a run, or
+    before it is known): what the deployment's OpenAPI document said, for the checks to read."""
+    return _SURFACE.get()
+
+
 def endpoint_of(ex: Exchange) -> Endpoint | None:
     """The endpoint of the deployment's surface the exchange went to; None when the surface
     is not known or does not hold the path (then a check tells by the body alone)."""

@@ -67,6 +67,8 @@ BREAKERS: tuple[str, ...] = (
     "BMR-ENVELOPE-DATA@widgets",  # an unknown widget id answered 200 {"data": {"error": {...}}}
     "BMR-ERROR-FIELDS@unrouted",  # unrouted /v1/ paths answered with Falcon's {"title": "404 Not Found"}
     "BMR-GZIP@events",  # a per-URL response cache that ignores Vary: Accept-Encoding
+    # Issue 23: a time found by a camelCase name, not only by `*_at`.
+    "BMR-TIMESTAMPS-EPOCH-MS@events:camel",  # events serialised for a JavaScript client: occurredAt, ISO 8601
 )
 
 UNROUTED = "unrouted"  # the `where` of a breaker on the paths under /v1/ that no module routes

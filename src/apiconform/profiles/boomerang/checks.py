@@ -15,7 +15,17 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from apiconform.checks import Remark, check, endpoint_of, is_get, json_object, setting, settings, unjudged
+from apiconform.checks import (
+    Remark,
+    check,
+    configured_surface,
+    endpoint_of,
+    is_get,
+    json_object,
+    setting,
+    settings,
+    unjudged,
+)
 from apiconform.checks.plain_schema import plainly_valid
 from apiconform.exchange import Exchange
 from apiconform.jsonbody import integer
@@ -394,13 +404,23 @@ def _members(path: str, value: Any) -> Iterator[tuple[str, Any, Any]]:
             yield f"{path}[{i}]", None, inner
 
 
+# A name that says "a point in time" in either case convention: created_at, createdAt.
+_CAMEL_AT = re.compile(r"[a-z0-9]At$")
+
+
+def is_timestamp_name(key: str, fields: frozenset[str]) -> bool:
+    """`*_at`, its camelCase form `*At`, or one of the named fields (the target file's, the
+    deployment's OpenAPI document's)."""
+    return key.endswith("_at") or bool(_CAMEL_AT.search(key)) or key in fields
+
+
 def _timestamp_values(value: Any, fields: frozenset[str], path: str = "") -> Iterator[tuple[str, Any]]:
     # In document order, with a stack instead of recursion: a body may nest as deep as
     # jsonbody.MAX_DEPTH, and every level of `yield from` would be a frame.
     stack = [_members(path, value)]
     while stack:
         for where, key, inner in stack[-1]:
-            if isinstance(key, str) and (key.endswith("_at") or key in fields):
+            if isinstance(key, str) and is_timestamp_name(key, fields):
                 yield where, inner
             elif isinstance(inner, dict | list):
                 stack.append(_members(where, inner))
@@ -438,12 +458,21 @@ def timestamps_are_epoch_ms(ex: Exchange) -> Iterator[str]:
     if ex.request.method.upper() != "HEAD" and (limited := unjudged(ex)) is not None:
         yield limited  # its timestamps were never seen
         return
-    yield from timestamp_violations(ex, settings_timestamp_fields())
+    yield from timestamp_violations(ex, timestamp_fields())
 
 
 def settings_timestamp_fields() -> tuple[str, ...]:
     named = settings().get("timestamp_fields")
     return tuple(named) if isinstance(named, list | tuple) else DEFAULT_TIMESTAMP_FIELDS
+
+
+def timestamp_fields() -> tuple[str, ...]:
+    """The fields named as timestamps for the running target: the target file's (else
+    `timestamp`), and those the deployment's OpenAPI document declares as times (a vendor's
+    `lastSeen` of `format: date-time`): where a document speaks, the kit holds the field to the page."""
+    surface = configured_surface()
+    declared = sorted(surface.timestamp_fields) if surface is not None else []
+    return tuple(dict.fromkeys([*settings_timestamp_fields(), *declared]))
 
 
 # -- server errors ----------------------------------------------------------------------------

@@ -8,8 +8,10 @@ ms>}`, when the answer was produced. That is conformant: the document forbids no
 field, and an idempotent GET is about state (DESIGN.md): the resource data (`items`, `data`) is
 the same on every repeat, while the generation time may differ.
 
-Breakers here: BMR-PAGINATION-TRAVERSAL@events (has_more true on the last page) and BMR-GZIP@events
-(a per-URL response cache that ignores Vary: Accept-Encoding), both in this file.
+Breakers here: BMR-PAGINATION-TRAVERSAL@events (has_more true on the last page), BMR-GZIP@events
+(a per-URL response cache that ignores Vary: Accept-Encoding) and BMR-TIMESTAMPS-EPOCH-MS@events:camel
+(each event as a JavaScript client's serializer writes it: `occurredAt`, an ISO 8601 string), all in
+this file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import gzip
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, request
@@ -94,12 +97,23 @@ def compress(response: Response) -> None:
 def create_blueprint(behaviour: Behaviour, data: DataSet) -> Blueprint:
     bp = Blueprint(NAME, __name__, url_prefix="/v1/events")
 
-    def breaks(rule: str) -> bool:
-        return behaviour.breaks(rule, NAME)
+    def breaks(rule: str, variant: str | None = None) -> bool:
+        return behaviour.breaks(rule, NAME, variant)
+
+    def serialise(event: dict[str, Any]) -> dict[str, Any]:
+        if breaks("BMR-TIMESTAMPS-EPOCH-MS", "camel"):
+            # A serializer shared with a JavaScript front end: camelCase keys for times, and times
+            # as `new Date(ms).toISOString()` writes them.
+            out = {k: v for k, v in event.items() if k != "occurred_at"}
+            moment = datetime.fromtimestamp(event["occurred_at"] / 1000, UTC)
+            out["occurredAt"] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            return out
+        return event
 
     @bp.get("")
     def list_events() -> Response:
-        page = page_of(data.events, page_request(), more_on_last_page=breaks("BMR-PAGINATION-TRAVERSAL"))
+        page = page_of([serialise(e) for e in data.events], page_request(),
+                       more_on_last_page=breaks("BMR-PAGINATION-TRAVERSAL"))
         return json_response({**page, "meta": envelope_meta()})
 
     @bp.get("/<event_id>")
@@ -107,7 +121,7 @@ def create_blueprint(behaviour: Behaviour, data: DataSet) -> Blueprint:
         item = data.events_by_id.get(event_id)
         if item is None:
             raise ResourceNotFound("no such event", {"event_id": event_id})
-        return json_response({"data": item, "meta": envelope_meta()})
+        return json_response({"data": serialise(item), "meta": envelope_meta()})
 
     if breaks("BMR-GZIP"):
         cache = ResponseCache()
