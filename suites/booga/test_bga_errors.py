@@ -39,6 +39,7 @@ def test_every_endpoints_errors_have_detail_and_code(ctx: Context, endpoint: End
     # The endpoint's own errors, sent for the auth and not-found rules too (shared probes): a 401
     # without credentials, a 401 for a key that is not issued, a 404 for an unknown id.
     p = booga_probes(ctx, endpoint)
+    p.default()  # reached at all (a 404 to everything is the path's, not the error format's, business)
     forged = forged_key(ctx.credentials["primary"].value, ctx.rng, avoid={c.value for c in ctx.credentials.values()})
     probes = [p.without_credentials(), p.with_forged_key("X-API-Key", forged)]
     if endpoint.kind == "single":

@@ -43,6 +43,7 @@ BREAKERS: tuple[str, ...] = (
     "BGA-TENANCY-LIST",
     "BGA-RATE-REMAINING-DECREASES",
     "BGA-OPENAPI-PLUGIN",
+    "BGA-OPENAPI-SCHEMA",
     "BGA-NO-5XX",
     "BGA-LIST-ENVELOPE@tickets",
     "BGA-LIST-LIMIT-INVALID@projects",
