@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from apiconform import cli
+from apiconform.catalog import load_catalog
 from apiconform.cli import kit_command, main
 from apiconform.report.console import safety_statement
 
@@ -209,7 +210,8 @@ def test_quiet_prints_only_the_rules_that_did_not_pass(capsys: pytest.CaptureFix
     assert err == ""  # no progress lines
     rule_lines = [line for line in out.splitlines() if re.match(r"(PASS |FAIL |skip |ERROR|WAIVE) ", line)]
     assert [line.split()[:2] for line in rule_lines] == [["FAIL", "BMR-GZIP"]]
-    assert re.search(r"^boomerang: FAIL  \(21 pass, 1 fail, 0 skip, 0 error;", out, re.MULTILINE), out
+    passed = len(load_catalog("boomerang").rules) - 1
+    assert re.search(rf"^boomerang: FAIL  \({passed} pass, 1 fail, 0 skip, 0 error;", out, re.MULTILINE), out
 
 
 def test_quiet_on_a_passing_run_is_the_totals_and_the_safety_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -217,14 +219,15 @@ def test_quiet_on_a_passing_run_is_the_totals_and_the_safety_line(capsys: pytest
     out, err = capsys.readouterr()
     assert err == ""
     lines = out.splitlines()
-    assert lines[0].startswith("boomerang: PASS  (22 pass") and lines[1].startswith("safety: ")
+    assert lines[0].startswith(f"boomerang: PASS  ({len(load_catalog('boomerang').rules)} pass")
+    assert lines[1].startswith("safety: ")
     assert len(lines) == 2
 
 
 def test_without_quiet_every_rule_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "boomerang", "--no-reports"]) == 0
     out, err = capsys.readouterr()
-    assert len(re.findall(r"^PASS  BMR-", out, re.MULTILINE)) == 22
+    assert len(re.findall(r"^PASS  BMR-", out, re.MULTILINE)) == len(load_catalog("boomerang").rules)
     assert re.match(r"\d+ endpoints \(", err.splitlines()[0])
 
 
