@@ -1,5 +1,6 @@
 """An ASGI gateway in front of an app (a reference mock): records every arrival, can hold each
-request back (a slow target) and can throttle like an API gateway does.
+request back (a slow target, or held until the test releases it: `hold_from`) and can throttle
+like an API gateway does, in real or virtual time (`clock`).
 
 Throttling: once a client (everyone: the kit is the only one) has had `limit` requests let
 through within `window` seconds, each further request is answered 429 with `Retry-After`, in
@@ -17,6 +18,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +30,7 @@ BOOGA_RATE = ("x-ratelimit-limit-minute", "x-ratelimit-remaining-minute",
 
 @dataclass(frozen=True)
 class Arrival:
-    at: float  # time.monotonic() when the request reached the gateway (same clock in every process)
+    at: float  # the gateway's clock when the request reached it (time.monotonic() unless told otherwise)
     method: str
     path: str
     status: int  # what the client got (0 while in flight)
@@ -36,10 +38,15 @@ class Arrival:
 
 class Gateway:
     def __init__(self, app: Any, profile: str, *, limit: int | None = None, window: float = 1.0,
-                 retry_after: int = 1, delay: float = 0.0, first_of_each_method: bool = False) -> None:
+                 retry_after: int = 1, delay: float = 0.0, first_of_each_method: bool = False,
+                 hold_from: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.app, self.profile = app, profile
         self.limit, self.window, self.retry_after, self.delay = limit, window, retry_after, delay
         self.first_of_each_method = first_of_each_method
+        # Arrival number `hold_from` (0: the first) and every later one wait until release(): a
+        # request the client is known to be waiting for, for as long as the test needs.
+        self.hold_from, self.gate = hold_from, threading.Event()
+        self.clock = clock  # the throttling window's time: a test's virtual clock, shared with the kit
         self._methods_seen: set[str] = set()
         self.arrivals: list[Arrival] = []
         self._passed: deque[float] = deque()
@@ -53,12 +60,16 @@ class Gateway:
     def throttled(self) -> list[Arrival]:
         return [a for a in self.arrivals if a.status == 429]
 
+    def release(self) -> None:
+        """Let every held request (and every later one) through."""
+        self.gate.set()
+
     # -- ASGI ---------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        now = time.monotonic()
+        now = self.clock()
         index = len(self.arrivals)
         self.arrivals.append(Arrival(now, scope["method"], scope["path"], 0))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -75,6 +86,9 @@ class Gateway:
                 self._passed.append(now)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold_from is not None and index >= self.hold_from:
+            while not self.gate.is_set():
+                await asyncio.sleep(0.01)  # the event loop stays free: the gate is set from the test's thread
         if refuse:
             await self._throttle(scope, headers, credential, send)
             self.arrivals[index] = Arrival(now, scope["method"], scope["path"], 429)
