@@ -201,12 +201,16 @@ def test_junit_one_testsuite_per_target(fleet_dir: Path) -> None:
             error = cases[0].find("error")
             assert error is not None and error.get("message") == CRASH
             continue
-        assert [c.get("name") for c in cases] == [f"{r['id']} {r['title']}" for r in report["rules"]]
-        assert {c.get("classname") for c in cases} == {suite.get("name")}
+        # A testcase per rule and endpoint, grouped by rule under the target (classname TARGET.RULE).
+        rule_of = {c.get("name"): c.get("classname", "").partition(".")[2] for c in cases}
+        assert {c.get("classname", "").partition(".")[0] for c in cases} == {suite.get("name")}
+        assert list(dict.fromkeys(rule_of.values())) == [r["id"] for r in report["rules"]]
+        for case in cases:
+            assert case.get("name", "").startswith(f"{rule_of[case.get('name')]} "), case.get("name")
         tally = {"failures": "failure", "errors": "error", "skipped": "skipped"}
         for attribute, tag in tally.items():
             assert suite.get(attribute) == str(sum(1 for c in cases if c.find(tag) is not None)), attribute
-        failed = [c.get("name", "").split()[0] for c in cases if c.find("failure") is not None]
+        failed = list(dict.fromkeys(c.get("name", "").split()[0] for c in cases if c.find("failure") is not None))
         assert failed == [r["id"] for r in report["rules"] if r["verdict"] == "fail"]
     for attribute in ("tests", "failures", "errors", "skipped"):
         assert root.get(attribute) == str(sum(int(s.get(attribute, "0")) for s in suites)), attribute

@@ -23,13 +23,12 @@ from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
 from apiconform.probe_set import EndpointProbes, probes, unreached
 from apiconform.profiles.booga.checks import envelope_violations, json_body
-from apiconform.surface import Endpoint
+from apiconform.surface import Endpoint, Param
 
 FULL = 100  # the documented maximum limit: fewest requests per result
 WALK_PAGES = 3  # a list is walked in about this many pages, so that next is followed at all
 WALK_CAP = 4  # pages of a walk at the most; a longer list has its last page fetched directly
 HUGE = str(2**64 + 1)  # past 64 bits: an integer a server must still refuse or read, never crash on
-PAST_INT64 = str(2**63)  # one past the largest signed 64-bit integer (SQLite's overflow)
 # Said wherever a rule needs data the account does not have (README: "Data the kit needs").
 DATA_HINT = "give the key's tenant some data there (docs/guide.md: Data the kit needs)"
 # The limits every list is sent that are out of 1–100 or not integers: at the bounds, below them
@@ -235,6 +234,31 @@ class BoogaProbes(EndpointProbes):
 
     def limit(self, value: str) -> Exchange:
         return self.page(f"limit={value}", f"limit={value}", limit=value)
+
+    def offset_past_64_bits(self) -> Exchange:
+        return self.page("offset-huge", "offset past 64 bits", offset=HUGE)
+
+    def malformed(self, param: Param) -> Exchange:
+        """The list with one declared parameter malformed for its type (shared by the validation
+        and no-5xx rules)."""
+        kind, value = malformed(param)
+        return self.page(f"malformed-{param.name}", f"{param.name}={value!r} (a malformed {kind})",
+                         **{param.name: value})
+
+
+def malformed(param: Param) -> tuple[str, str]:
+    """(kind, value): a value of the wrong shape for the parameter's declared type, and that kind."""
+    if param.type in ("integer", "number"):
+        return param.type, HUGE if param.type == "integer" else "1e999"
+    if param.type == "boolean":
+        return "boolean", "apiconform-not-a-boolean"
+    if param.schema.get("format") in ("date", "date-time"):
+        return "date", "0289-13-45T25:61:61"  # year 289, month 13: a date no parser should crash on
+    if param.enum:
+        return "enum", "apiconform-not-in-enum"
+    if "regex" in param.name:
+        return "regex", "[(*\\"  # a regular expression that does not compile (DRF's name__iregex lookups)
+    return "string", "%_'\""  # quotes and LIKE wildcards, which a query builder must escape
 
 
 def booga_probes(ctx: Context, endpoint: Endpoint) -> BoogaProbes:

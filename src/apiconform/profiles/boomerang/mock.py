@@ -26,7 +26,9 @@ from apiconform.mocks.asgi import (
     send_response,
 )
 
-CREDENTIALS = {"primary": "bmr-reference-token-3f9a1c7e5b"}
+# No English word of 8 letters or more in it: redaction masks any 8-character run of a key,
+# wherever it appears ("reference" would vanish from every message of an embedded run).
+CREDENTIALS = {"primary": "bmr-tok-3f9a1c7e5b20d4a8c61e"}
 
 _MUTANTS = [
     ("BMR-TRANSPORT-HTTPS", "serves plain HTTP like an internal listener that trusts its network (no token)"),
