@@ -319,9 +319,9 @@ def settle_kinds(ctx: Context, surface: Surface) -> None:
 # What a run costs (bench/endpoints.py measures it): the requests every endpoint of a kind gets
 # (the same probes for each, shared between the rules), and those about the deployment as a whole
 # (discovery, the schema's plugin filters, rate-limit counters, unrouted paths, the generated sweep).
-PER_ENDPOINT = {"booga": {"list": 32, "single": 8, "other": 6},
-                "boomerang": {"list": 32, "single": 24, "other": 24}}
-WHOLE_RUN = {"booga": 45, "boomerang": 30}
+PER_ENDPOINT = {"booga": {"list": 36, "single": 10, "other": 8},
+                "boomerang": {"list": 32, "single": 18, "other": 18}}
+WHOLE_RUN = {"booga": 25, "boomerang": 20}
 
 
 def expected_requests(profile: str, surface: Surface) -> int:
