@@ -290,6 +290,8 @@ class Client:
         max_body_bytes: int = 5 * 1024 * 1024,
         allow_insecure_http: bool = False,
         in_process: bool = False,
+        document_timeouts: Timeouts | None = None,
+        document_max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = _origin(self.base_url)
@@ -299,6 +301,9 @@ class Client:
         self.redactor = redactor or REDACTOR
         self.timeouts = timeouts or Timeouts()
         self.max_body_bytes = max_body_bytes
+        # The OpenAPI document's own: a real one can be tens of MB and take seconds to generate.
+        self.document_timeouts = document_timeouts or Timeouts(connect=5.0, read=60.0, total=90.0)
+        self.document_max_bytes = document_max_bytes
         self.allow_insecure_http = allow_insecure_http
         self.in_process = in_process
         self.unreachable: str | None = None  # why the target counts as unhealthy (faults in a row)
@@ -370,8 +375,13 @@ class Client:
         retry_429: bool = True,
         pace: bool = True,
         allow_fault: bool = False,
+        document: bool = False,
     ) -> Exchange:
         """Send one request (plus its retries after 429s); returns the recorded exchange.
+
+        `document`: the deployment's OpenAPI document, read with its own size cap and timeouts
+        (`document_max_bytes`, `document_timeouts`): a generated document of many megabytes may
+        take a server many seconds to produce ("The schema is cached for one hour").
 
         A transport failure raises `TransportFault` unless `allow_fault`, in which case the
         exchange comes back with `error` set and no response. A spent budget, an unhealthy or
@@ -398,7 +408,7 @@ class Client:
         while True:
             if pace or retry:  # a retry waits as it was told, whatever `pace` says
                 self._pace(key)
-            exchange = self._send_once(method, url, params, hdrs, content, note, allow_fault, key)
+            exchange = self._send_once(method, url, params, hdrs, content, note, allow_fault, key, document)
             if not retry_429 or exchange.response is None:
                 return exchange  # a deliberate 429 is the test's; a fault is counted elsewhere
             if not _asks_to_retry_later(exchange):
@@ -475,10 +485,15 @@ class Client:
         note: str,
         allow_fault: bool,
         key: str,
+        document: bool = False,
     ) -> Exchange:
         self._refuse_if_stopped()  # also after a wait: the run may have been interrupted meanwhile
         self.budget.take()
-        request = self._http.build_request(method, url, params=params, headers=headers, content=content)
+        cap = self.document_max_bytes if document else self.max_body_bytes
+        t = self.document_timeouts if document else self.timeouts
+        request = self._http.build_request(method, url, params=params, headers=headers, content=content,
+                                           timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read,
+                                                                 pool=t.connect))
         recorded = RecordedRequest(
             method=method,
             url=str(request.url),
@@ -491,11 +506,11 @@ class Client:
         raw: _Raw | None = None
         try:
             with phases.current().nested("requests"):
-                raw = self._fetch(request, started)
+                raw = self._fetch(request, started, t.total, cap)
         except TransportFault as exc:
             exchange.error = str(exc)
         except httpx.TimeoutException as exc:
-            exchange.error = self._timeout_text(exc, started)
+            exchange.error = self._timeout_text(exc, started, t)
         except httpx.HTTPError as exc:
             text = self.redactor.text(str(exc)) or "connection failed"
             said = describe_connect_fault(exc, url)  # refused, DNS, not TLS: what to do about it
@@ -512,29 +527,28 @@ class Client:
             raise TransportFault(f"{method} {self.redactor.text(url)}: {exchange.error}", exchange)
         if self.same_origin(url):
             self._faults, self._answered = [], True
-        body, decode_error = decode_body(raw.body, _lower_headers(raw.headers).get("content-encoding"),
-                                         self.max_body_bytes)
+        body, decode_error = decode_body(raw.body, _lower_headers(raw.headers).get("content-encoding"), cap)
         if raw.truncated and decode_error and body is not raw.body:
             decode_error = None  # the kit stopped reading: a short stream is its own doing
-        truncated = raw.truncated or len(body) > self.max_body_bytes
+        truncated = raw.truncated or len(body) > cap
         exchange.response = RecordedResponse(
             status=raw.status,
             headers=raw.headers,
-            body=body[:min(self.max_body_bytes, KEPT_OF_TRUNCATED)] if truncated else body,
+            body=body[:min(cap, KEPT_OF_TRUNCATED)] if truncated else body,
             elapsed=time.monotonic() - started,
             raw_size=len(raw.body),
             truncated=truncated,
             decode_error=decode_error,
-            size_cap=self.max_body_bytes,
+            size_cap=cap,
         )
         self.pacer.observe(key, raw.status, _lower_headers(raw.headers))
         self.recorder.record(exchange, path)
         return exchange
 
-    def _timeout_text(self, exc: httpx.TimeoutException, started: float) -> str:
-        if time.monotonic() - started >= self.timeouts.total - 0.01:
-            return f"no complete response within the total deadline of {self.timeouts.total:g}s"
-        limit = self.timeouts.connect if isinstance(exc, httpx.ConnectTimeout) else self.timeouts.read
+    def _timeout_text(self, exc: httpx.TimeoutException, started: float, t: Timeouts) -> str:
+        if time.monotonic() - started >= t.total - 0.01:
+            return f"no complete response within the total deadline of {t.total:g}s"
+        limit = t.connect if isinstance(exc, httpx.ConnectTimeout) else t.read
         return f"timed out ({type(exc).__name__}: nothing for {limit:g}s)"
 
     def _count_fault(self, url: str, exchange: Exchange) -> None:
@@ -546,10 +560,10 @@ class Client:
             self._stop("unreachable", f"target {state} after {len(self._faults)} consecutive faults "
                                       f"(the last: {exchange.error})", self._faults)
 
-    def _fetch(self, request: httpx.Request, started: float) -> _Raw:
+    def _fetch(self, request: httpx.Request, started: float, total: float, cap: int) -> _Raw:
         # Every socket operation below ends by the deadline (DeadlineTransport); the check in
         # _read_capped covers transports without sockets (in-process apps, test mocks).
-        token = _DEADLINE.set(started + self.timeouts.total)
+        token = _DEADLINE.set(started + total)
         try:
             # Straight to the transport, not through httpx.Client.send: every request carries
             # exactly the credentials and headers its rule asks for, so no cookie a response set
@@ -558,7 +572,7 @@ class Client:
             # cookie jar's per-response work, a tenth of the client's time.
             response = self._transport.handle_request(request)
             try:
-                body, truncated = self._read_capped(response, started)
+                body, truncated = self._read_capped(response, started, total, cap)
             finally:
                 # Unread data is never drained: closing mid-body drops the connection.
                 response.close()
@@ -566,8 +580,8 @@ class Client:
             _DEADLINE.reset(token)
         return _Raw(response.status_code, list(response.headers.multi_items()), body, truncated)
 
-    def _read_capped(self, response: httpx.Response, started: float) -> tuple[bytes, bool]:
-        limit = self.max_body_bytes
+    def _read_capped(self, response: httpx.Response, started: float, total: float, cap: int) -> tuple[bytes, bool]:
+        limit = cap
         announced = _int_header(response.headers.get("content-length"))
         if announced is not None and announced > limit:
             # Said up front to be past the cap: read only what evidence keeps, never the rest.
@@ -577,9 +591,8 @@ class Client:
         for chunk in response.iter_raw():
             chunks.append(chunk)
             size += len(chunk)
-            if time.monotonic() - started > self.timeouts.total:
-                raise TransportFault(f"no complete response within the total deadline of "
-                                     f"{self.timeouts.total:g}s")
+            if time.monotonic() - started > total:
+                raise TransportFault(f"no complete response within the total deadline of {total:g}s")
             if size > limit:
                 return b"".join(chunks)[:limit], True
         return b"".join(chunks), False

@@ -30,7 +30,7 @@ from apiconform.errors import ConfigError
 from apiconform.pacing import Pacer
 from apiconform.redact import REDACTOR
 from apiconform.results import RunResult
-from apiconform.target import TargetConfig, is_loopback_host, load_target
+from apiconform.target import TargetConfig, Timeouts, is_loopback_host, load_target
 
 # Fixed by default so that the same kit on the same target gives the same verdicts run
 # after run (a CI gate must not flake); pass --seed to explore other inputs.
@@ -257,6 +257,9 @@ def open_profile(profile: str, options: Options) -> ProfileSession:
         max_body_bytes=target.max_body_bytes,
         allow_insecure_http=target.allow_insecure_http,
         in_process=embedded,
+        document_timeouts=Timeouts(connect=target.timeouts.connect, read=target.openapi_timeout,
+                                   total=target.openapi_timeout * 1.5),
+        document_max_bytes=target.openapi_max_bytes,
     )
     hooks.clients.append(client)
     context = Context(

@@ -64,6 +64,10 @@ class TargetConfig:
     max_exhaust_requests: int = DEFAULT_MAX_EXHAUST_REQUESTS
     openapi_file: str | None = None  # a local OpenAPI document for the sweep, instead of the served one
     max_body_bytes: int = 5 * 1024 * 1024
+    # The deployment's OpenAPI document has its own cap and patience (DESIGN.md): a real one can be
+    # tens of MB and take a server many seconds to generate.
+    openapi_max_bytes: int = 64 * 1024 * 1024
+    openapi_timeout: float = 60.0
     max_wait_seconds: float = 120.0  # the longest single back-off the kit accepts
     timeouts: Timeouts = field(default_factory=Timeouts)
     settings: dict[str, Any] = field(default_factory=dict)
@@ -90,7 +94,7 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
 # Keys of a file's [target], [credentials] and [timeouts] that map 1:1 onto TargetConfig /
 # Timeouts attributes (the schema has already checked their types and ranges).
 _TARGET_KEYS = ("base_url", "max_requests", "max_exhaust_requests", "allow_writes", "exhaust_rate_limit",
-                "allow_insecure_http", "max_wait_seconds", "max_body_bytes")
+                "allow_insecure_http", "max_wait_seconds", "max_body_bytes", "openapi_max_bytes", "openapi_timeout")
 _CREDENTIAL_KEYS = ("token_env", "token_b_env", "scoped_token_env", "exhaust_token_env")
 _TIMEOUT_KEYS = ("connect", "read", "total")
 _WHOLE_TABLES = ("openapi_plugins", "resource_query")
@@ -147,7 +151,7 @@ def load_target(profile: str, path: str | os.PathLike[str] | None = None) -> Tar
             setattr(config, key, top[key])
     if config.base_url is not None:  # the schema only asked for http(s)://HOST at its start
         config.base_url = check_base_url(config.base_url, f"target file {file}: target.base_url:", toml=True)
-    for key in ("max_requests", "max_exhaust_requests", "max_body_bytes"):
+    for key in ("max_requests", "max_exhaust_requests", "max_body_bytes", "openapi_max_bytes"):
         setattr(config, key, int(getattr(config, key)))  # JSON Schema counts 3.0 as an integer
     if "openapi" in top:
         # Relative to the file, so that a target file and its OpenAPI document travel together.

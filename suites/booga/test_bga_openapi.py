@@ -19,7 +19,7 @@ OPENAPI_VERSION = "3.0.3"
 
 
 def schema(ctx: Context, note: str, **query: str) -> Exchange:
-    return ctx.get(ctx.target.path("openapi"), params=query or None, note=note)
+    return ctx.get(ctx.target.path("openapi"), params=query or None, note=note, document=True)
 
 
 def paths_of(ex: Exchange) -> set[str]:

@@ -49,12 +49,17 @@ def choose_auth_style(ctx: Context) -> None:
         return
     ctx.cache["bga:auth"] = "bearer"
     path = ctx.target.path("openapi")
-    bearer = ctx.get(path, auth_style="bearer", note="which way of sending the key works", allow_fault=True)
+    # The full document: discovery reads this very answer (a real one may take seconds to produce).
+    bearer = ctx.get(path, auth_style="bearer", note="the full OpenAPI document (which way of sending the key "
+                     "works; what the deployment offers)", allow_fault=True, document=True)
+    ctx.cache["bga:schema-answer"] = bearer
     used = {"style": "Authorization: Bearer", "reason": f"the schema endpoint answered {bearer.status} to it"}
     if bearer.status in (401, 403):
-        api_key = ctx.get(path, auth_style="api-key", note="X-API-Key, after Bearer was refused", allow_fault=True)
+        api_key = ctx.get(path, auth_style="api-key", note="the full OpenAPI document with X-API-Key, after Bearer "
+                          "was refused", allow_fault=True, document=True)
         if api_key.status is not None and 200 <= api_key.status < 300:
             ctx.cache["bga:auth"] = ctx.auth_style = "api-key"
+            ctx.cache["bga:schema-answer"] = api_key
             used = {"style": "X-API-Key", "reason": f"Authorization: Bearer was answered {bearer.status}, "
                                                     f"X-API-Key {api_key.status}: the run used X-API-Key"}
     ctx.cache.setdefault("run:extra", {})["auth"] = used
@@ -137,6 +142,26 @@ class BoogaProbes(EndpointProbes):
 
     def ids_for_path(self, parent: Endpoint) -> None:
         booga_probes(self.ctx, parent).full()
+
+    @property
+    def is_schema(self) -> bool:
+        return self.endpoint.template == self.ctx.target.path("openapi")
+
+    def send(self, name: str, note: str, **kwargs: Any) -> Exchange:
+        if self.is_schema:
+            kwargs.setdefault("document", True)  # the document's own size cap and patience
+        return super().send(name, note, **kwargs)
+
+    def default(self) -> Exchange:
+        if self.is_schema and "default" not in self._sent:
+            # The schema endpoint's plain GET is the document discovery already read (a real one may
+            # take seconds to produce): never fetched again for it.
+            from apiconform.discovery import discover
+
+            found = discover(self.ctx).exchange
+            if found is not None and found.status == 200:
+                self._sent["default"] = found
+        return super().default()
 
     # -- any endpoint --------------------------------------------------------------------------
     def as_style(self, style: str) -> Exchange:
