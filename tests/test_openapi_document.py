@@ -67,3 +67,4 @@ def test_the_document_settings_are_checked(tmp_path: Any, setting: str) -> None:
     target.write_text(f'profile = "booga"\n[target]\n{setting}\n')
     with pytest.raises(ConfigError, match="openapi_"):
         load_target("booga", target)
+
