@@ -146,6 +146,7 @@ class ApiconformState:
         self.total_items = 0
         self.done_items = 0
         self.started = time.monotonic()
+        self.last_eta = 0.0  # when the last "still to go" line was printed
         self.report_dirs: dict[str, Path] = {}
         self.tests_of: dict[str, list[str]] = {}  # rule id -> its selected tests (node ids)
         self.interrupted: str | None = None  # the signal that stopped the run ("SIGTERM")
@@ -493,8 +494,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     context.client.recorder.current = []  # recorded once, even if a later phase reports again
     state.done_items += 1
     if state.options.progress:
+        # The item's verdict is the rule's on that endpoint; the rule's own is settled at the end
+        # over every endpoint and every exchange of the run (it may still fail elsewhere).
         progress_line(f"[{state.done_items:>3}/{state.total_items}] {verdict:<5} {rule.id}  "
                       f"{item.name}" + (f"  ({reason[:100]})" if reason and verdict != "pass" else ""))
+        remaining_line(state)
+
+
+ETA_EVERY = 15.0  # seconds between two "still to go" lines on a long run
+
+
+def remaining_line(state: ApiconformState) -> None:
+    """On a long run, now and then: how much is left, and how long it takes at the current rate."""
+    now = time.monotonic()
+    left = state.total_items - state.done_items
+    if left <= 0 or now - state.last_eta < ETA_EVERY or now - state.started < ETA_EVERY:
+        return
+    state.last_eta = now
+    per_item = (now - state.started) / max(1, state.done_items)
+    seconds = left * per_item
+    took = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
+    sent = sum(p.context.client.budget.sent for p in state.profiles.values())
+    progress_line(f"      {left} of {state.total_items} rule-and-endpoint tests left, {took} at the current rate "
+                  f"({sent} requests sent so far)")
 
 
 def finish_runs(state: ApiconformState) -> list[RunResult]:
