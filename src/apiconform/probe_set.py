@@ -77,9 +77,6 @@ class EndpointProbes:
             raise unreached(self.endpoint, ex)
         return ex
 
-    def sent(self) -> list[Exchange]:
-        return list(self._sent.values())
-
 
 def probes(ctx: Context, endpoint: Endpoint, kind: type[EndpointProbes]) -> Any:
     """The one probe set of `endpoint` in this run."""

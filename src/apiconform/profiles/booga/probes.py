@@ -10,7 +10,6 @@ weakly than another (DESIGN.md).
 from __future__ import annotations
 
 import string
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -201,8 +200,6 @@ class BoogaProbes(EndpointProbes):
     def count(self) -> int:
         return int(envelope(self.full())["count"])
 
-    def ids(self) -> list[str]:
-        return [ident(i) for i in results(self.full())]
 
     def require_count(self, needed: int, what: str) -> int:
         """The list's count; `unobservable` (skip there, error when no list can) below `needed`."""
@@ -295,10 +292,6 @@ def booga_probes(ctx: Context, endpoint: Endpoint) -> BoogaProbes:
 def random_term(ctx: Context) -> str:
     """A search term nothing matches, with the characters a query builder must escape."""
     return "".join(ctx.rng.choice(string.ascii_lowercase) for _ in range(14)) + "'%_\""
-
-
-def random_id(ctx: Context) -> str:
-    return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
 
 
 # -- writes (--allow-writes) --------------------------------------------------------------------
