@@ -26,6 +26,7 @@ from apiconform.profiles.booga.probes import (
     link_url,
     random_term,
     results,
+    status_of,
 )
 from apiconform.sorting import EARLIEST_ZONE, LATEST_ZONE, NAME_KEYS, is_sorted, sort_value
 from apiconform.surface import Endpoint
@@ -141,15 +142,6 @@ def test_search_finds_by_name_and_nothing_for_a_random_term(ctx: Context, endpoi
         pages += 1
     ctx.expect(ident(target) in found, f"search={word} did not find {ident(target)}, whose name or title holds it",
                hit)
-
-
-def status_of(item: Any) -> str | None:
-    """A result's status: a string or number, or an object read by its `value` ({value, label},
-    DESIGN.md)."""
-    value = item.get("status") if isinstance(item, dict) else None
-    if isinstance(value, dict):
-        value = value.get("value")
-    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
 @pytest.mark.rule("BGA-FILTER-STATUS")

@@ -4,6 +4,7 @@ nor reads the first tenant's resources."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from apiconform.context import Context
 from apiconform.errors import Incomplete
 from apiconform.items import unobservable
-from apiconform.profiles.booga.probes import DATA_HINT, booga_probes, ident, results
+from apiconform.profiles.booga.probes import DATA_HINT, FULL, booga_probes, ident, results, status_of
 from apiconform.surface import Endpoint
 
 
@@ -43,8 +44,38 @@ def test_tenant_listings_are_disjoint(ctx: Context, endpoint: Endpoint) -> None:
     shared = sorted(mine[k] for k in mine.keys() & theirs)
     ctx.expect(not shared, f"{len(shared)} results appear in both tenants' listings (e.g. {shared[:2]})",
                theirs_ex, p.full())
+    # "All queries … are tenant-isolated": B's key with each filter the list declares, with values
+    # taken from A's own results (a search that skips the tenant filter shows A's rows only then).
+    for name, value in a_filters(ctx, endpoint, list(mine)):
+        filtered = p.send(f"tenant-b:{name}", f"tenant B's key, {name}={value}", auth="b",
+                          params=p.query(**{name: value, "limit": FULL}))
+        if filtered.status is None or not 200 <= filtered.status < 300:
+            continue  # B's filter refused: no listing to compare (not a tenancy matter)
+        leaked = sorted(mine[k] for k in mine.keys() & {_same(i) for i in results(filtered)})
+        ctx.expect(not leaked, f"tenant B's key with {name}={value} lists {len(leaked)} of tenant A's results "
+                   f"(e.g. {leaked[:2]})", filtered)
     if not theirs:
         ctx.note(f"{endpoint.label}: tenant B's listing is empty: disjointness holds trivially")
+
+
+def a_filters(ctx: Context, endpoint: Endpoint, mine: list[str]) -> list[tuple[str, str]]:
+    """(filter, value) for each filter the list declares, the value one of tenant A's results matches."""
+    from apiconform.discovery import declared, ordering_fields
+
+    items = [json.loads(text) for text in mine]
+    out: list[tuple[str, str]] = []
+    names = [str(i[f]) for i in items if isinstance(i, dict) for f in ("name", "title") if isinstance(i.get(f), str)]
+    words = [w for name in names for w in re.findall(r"[^\W\d_]{3,}", name)]
+    if declared(ctx, endpoint, "search") and words:
+        out.append(("search", min(words, key=lambda w: (len(w), w))))
+    statuses = [status_of(i) for i in items]
+    if declared(ctx, endpoint, "status") and any(statuses):
+        out.append(("status", next(s for s in statuses if s)))
+    if declared(ctx, endpoint, "created_after"):
+        out.append(("created_after", "2000-01-01"))
+    if fields := ordering_fields(ctx, endpoint):
+        out.append(("ordering", "-" + fields[0]))
+    return out
 
 
 @pytest.mark.rule("BGA-TENANCY-ITEM")

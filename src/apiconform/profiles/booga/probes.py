@@ -110,6 +110,15 @@ def link_url(ctx: Context, link: str, source: Exchange) -> str:
     return url
 
 
+def status_of(item: Any) -> str | None:
+    """A result's status: a string or number, or an object read by its `value` ({value, label},
+    DESIGN.md)."""
+    value = item.get("status") if isinstance(item, dict) else None
+    if isinstance(value, dict):
+        value = value.get("value")
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
 def unknown_id(endpoint: Endpoint) -> str:
     """An id no deployment issued, of the type the path parameter declares (an integer id
     asked for with a UUID would be a validation error, not a lookup)."""
