@@ -140,11 +140,12 @@ def test_run_help_names_the_environment_and_the_exit_codes(capsys: pytest.Captur
 
 
 def test_run_help_states_the_default_budget(capsys: pytest.CaptureFixture[str]) -> None:
-    from apiconform.target import DEFAULT_MAX_REQUESTS
+    from apiconform.target import DEFAULT_MAX_REQUESTS, MAX_SIZED_REQUESTS
 
     assert DEFAULT_MAX_REQUESTS == cli.DEFAULT_MAX_REQUESTS  # the CLI's copy (not imported: a quick --help)
     out = " ".join(help_of("run", capsys).split())  # argparse wraps the help texts
-    assert f"--max-requests N request budget for the whole run (default: {DEFAULT_MAX_REQUESTS}" in out
+    assert (f"--max-requests N request budget for the whole run (default: the target file's max_requests, else "
+            f"sized for the endpoints found: {DEFAULT_MAX_REQUESTS} at least, {MAX_SIZED_REQUESTS} at most)") in out
 
 
 @pytest.mark.parametrize("command", ["run", "audit", "merge", "serve", "rules", "mutants", "diff"])

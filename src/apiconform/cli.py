@@ -189,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_int_in(0, MAX_SEED), metavar="N",
                      help=f"hypothesis seed, 0..{MAX_SEED} (default: 0; recorded in the report)")
     run.add_argument("--max-requests", type=_int_in(1, None), metavar="N",
-                     help=f"request budget for the whole run (default: {DEFAULT_MAX_REQUESTS}, or the target "
-                          "file's max_requests)")
+                     help=f"request budget for the whole run (default: the target file's max_requests, else "
+                          f"sized for the endpoints found: {DEFAULT_MAX_REQUESTS} at least, 20000 at most)")
     run.add_argument("--openapi", dest="openapi_file", metavar="FILE",
                      help="a local OpenAPI document for the generated sweep, instead of the one the target "
                           "serves (wins over the target file's [target] openapi; default: the served one)")

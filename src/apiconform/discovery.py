@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
 from apiconform.surface import Endpoint, Param, Resolver, Surface, declared_timestamps, from_openapi
+from apiconform.target import DEFAULT_MAX_REQUESTS, MAX_SIZED_REQUESTS
 
 if TYPE_CHECKING:
     from apiconform.context import Context
@@ -295,6 +296,7 @@ def prepare(ctx: Context) -> None:
     surface = ctx.surface()
     if ctx.profile == "booga":
         settle_kinds(ctx, surface)
+    size_budget(ctx, surface)
     say = ctx.client.pacer.progress
     if say is not None:
         say(expected_cost(ctx, surface))
@@ -333,14 +335,30 @@ def expected_requests(profile: str, surface: Surface) -> int:
     return WHOLE_RUN[profile] + sum(PER_ENDPOINT[profile][e.kind] for e in surface.endpoints)
 
 
+BUDGET_MARGIN = 1.5  # a list declaring many filters, or walked in more pages, costs more than planned
+
+
+def size_budget(ctx: Context, surface: Surface) -> None:
+    """A budget nobody set is sized for the endpoints found: every endpoint judged as strictly as
+    the first, never fewer endpoints judged because the deployment is large (at least the default
+    of 2000, at most MAX_SIZED_REQUESTS; the expected-cost line says so before the first rule)."""
+    if ctx.target.max_requests_given:
+        return
+    sized = min(MAX_SIZED_REQUESTS, max(DEFAULT_MAX_REQUESTS,
+                                        int(expected_requests(ctx.profile, surface) * BUDGET_MARGIN)))
+    ctx.target.max_requests = ctx.client.budget.limit = sized
+
+
 def expected_cost(ctx: Context, surface: Surface) -> str:
     """One line before the rules start: the endpoints found, the requests expected, and how long
     they take at the rate the target advertised (a paced run of a 60-a-minute key takes minutes)."""
     expected = min(ctx.target.max_requests, expected_requests(ctx.profile, surface))
     kinds = ", ".join(f"{n} {k}" for k in ("list", "single", "other")
                       if (n := len(surface.of_kind(k))))
+    sized = "" if ctx.target.max_requests_given or ctx.target.max_requests <= DEFAULT_MAX_REQUESTS else \
+        ", sized for the endpoints found; --max-requests sets it"
     line = (f"{len(surface.endpoints)} endpoints ({kinds}) from {surface.source}; expecting about {expected} "
-            f"requests (budget {ctx.target.max_requests})")
+            f"requests (budget {ctx.target.max_requests}{sized})")
     per_minute = ctx.client.pacer.advertised("primary").get("Minute")
     if per_minute:
         minutes = expected / max(1, per_minute - 2)  # pacing keeps a reserve of 2 a window

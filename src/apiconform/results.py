@@ -134,8 +134,10 @@ def _settled_reason(verdict: str, chosen: list[Outcome], places: int) -> str:
         return ""
     reasons = [o for o in chosen if o.reason]
     on_endpoints = [o for o in reasons if o.endpoint is not None]
-    if len({_first_line(o.reason) for o in reasons}) == 1 and len(reasons) == len(chosen) and len(chosen) > 1:
-        # One cause everywhere (the target went away, the budget ran out): said once.
+    if verdict != "fail" and len({_first_line(o.reason) for o in reasons}) == 1 and len(reasons) == len(chosen) \
+            and len(chosen) > 1:
+        # One cause everywhere (the budget ran out, a key refused): said once. A failure always names
+        # where it failed.
         return reasons[0].reason
     if verdict in ("fail", "error") and on_endpoints:
         by_endpoint: dict[str, str] = {}

@@ -178,6 +178,7 @@ def resolve_target(profile: str, options: Options) -> tuple[TargetConfig, dict[s
         if options.max_requests < 1:
             raise ConfigError("--max-requests must be a positive integer")
         target.max_requests = options.max_requests
+        target.max_requests_given = True
     if options.openapi_file:
         target.openapi_file = options.openapi_file
     if target.openapi_file:

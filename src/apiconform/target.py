@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 DEFAULT_MAX_REQUESTS = 2000
+MAX_SIZED_REQUESTS = 20000  # the most a budget sized for a large deployment may grow to
 # The name this module gave the base-URL check before base_url.py held it (tests/test_target.py uses it).
 validate_base_url = check_base_url
 # The most requests spent running one key into 429: past this a probe becomes a load test.
@@ -54,6 +55,9 @@ class TargetConfig:
     profile: str
     base_url: str | None = None
     max_requests: int = DEFAULT_MAX_REQUESTS
+    # Whether the budget was set (--max-requests, the target file): if not, the run sizes it for the
+    # endpoints it finds, within DEFAULT_MAX_REQUESTS..MAX_SIZED_REQUESTS (discovery.size_budget).
+    max_requests_given: bool = False
     allow_writes: bool = False
     exhaust_rate_limit: bool = False
     allow_insecure_http: bool = False
@@ -151,6 +155,7 @@ def load_target(profile: str, path: str | os.PathLike[str] | None = None) -> Tar
             setattr(config, key, top[key])
     if config.base_url is not None:  # the schema only asked for http(s)://HOST at its start
         config.base_url = check_base_url(config.base_url, f"target file {file}: target.base_url:", toml=True)
+    config.max_requests_given = "max_requests" in top
     for key in ("max_requests", "max_exhaust_requests", "max_body_bytes", "openapi_max_bytes"):
         setattr(config, key, int(getattr(config, key)))  # JSON Schema counts 3.0 as an integer
     if "openapi" in top:

@@ -194,7 +194,8 @@ class BoogaProbes(EndpointProbes):
         return self.send("tenant-b", "tenant B's key", auth="b", params=self.query())
 
     # -- a list -----------------------------------------------------------------------------
-    def page(self, name: str, note: str, **query: Any) -> Exchange:
+    def page(self, name: str, note: str, /, **query: Any) -> Exchange:
+        # Positional-only: a list may declare a filter called `name` or `note` (real ones do).
         return self.send(name, note, params=self.query(**query))
 
     def full(self) -> Exchange:

@@ -145,7 +145,8 @@ class BoomerangProbes(EndpointProbes):
         return self.send(f"{param}={value}", f"{param}={value}", params={**self.query(), param: value})
 
     # -- a paginated endpoint ------------------------------------------------------------------
-    def page(self, name: str, note: str, **query: Any) -> Exchange:
+    def page(self, name: str, note: str, /, **query: Any) -> Exchange:
+        # Positional-only: an endpoint may declare a query parameter called `name` or `note`.
         return self.send(name, note, params=self.query(**query))
 
     def total(self) -> int:
