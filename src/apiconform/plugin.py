@@ -171,17 +171,25 @@ class ApiconformState:
             progress_line(message)
 
 
+_RULE = pytest.StashKey["Rule | None"]()
+
+
 def rule_of(item: pytest.Item) -> Rule | None:
+    """The item's rule, read from its marker once (asked for by every hook of every item)."""
+    if _RULE in item.stash:
+        return item.stash[_RULE]
     marks = list(item.iter_markers("rule"))
     if not marks:
+        item.stash[_RULE] = None
         return None
     if len(marks) > 1:
         raise pytest.UsageError(f"{item.nodeid}: a conformance test names exactly one rule")
     rule_id = marks[0].args[0]
     try:
-        return find_rule(rule_id)
+        found = item.stash[_RULE] = find_rule(rule_id)
     except KeyError:
         raise pytest.UsageError(f"{item.nodeid}: rule {rule_id!r} is not in any catalog") from None
+    return found
 
 
 def _is_conformance(item: pytest.Item) -> bool:
@@ -473,7 +481,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     endpoint = items.endpoint_of(item)
     result.add_outcome(item.nodeid, verdict, reason, _evidence(exc, context.client.recorder.current, verdict),
                        endpoint=endpoint.label if isinstance(endpoint, Endpoint) else None,
-                       unobservable=isinstance(exc, items.Unobservable))
+                       unobservable=isinstance(exc, items.Unobservable), settle=False)
     for note in context.notes:
         if note not in result.notes:
             result.notes.append(REDACTOR.text(note))
@@ -542,6 +550,7 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
                 ordered.append(RuleResult(rule=rule, verdict="error", reason="no test of this rule was run"))
         run.results = ordered
         for result in ordered:
+            result.settle()  # once, over all its items (makereport records them unsettled)
             result.notes.extend(n for n in result.unjudged_endpoints() if n not in result.notes)
             if profile.context.client.stopped and result.outcomes and \
                     all(o.verdict == "error" for o in result.outcomes):
