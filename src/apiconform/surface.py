@@ -109,7 +109,7 @@ class Surface:
     # Boomerang's timestamps, beside those a name shows (BMR-TIMESTAMPS-EPOCH-MS).
     timestamp_fields: frozenset[str] = frozenset()
     _patterns: list[tuple[re.Pattern[str], Endpoint]] | None = field(default=None, repr=False)
-    # URL paths already matched: a run matches each exchange for every rule and the coverage table
+    # URLs already matched: a run matches each exchange for every rule and the coverage table
     # (tens of thousands of matches against hundreds of patterns on a large deployment).
     _matched: dict[str, Endpoint | None] = field(default_factory=dict, repr=False)
 
@@ -152,13 +152,13 @@ class Surface:
         """The endpoint a request URL belongs to (a literal template before one with
         parameters), or None: a path the surface does not hold (a probe of an unversioned
         path, say)."""
+        if url in self._matched:
+            return self._matched[url]
         path = urlsplit(url).path
-        if path in self._matched:
-            return self._matched[path]
         if self._patterns is None:
             ordered = sorted(self.endpoints, key=lambda e: ("{" in e.template, -len(e.template)))
             self._patterns = [(_pattern(full_path(self.base_url, e.template)), e) for e in ordered]
-        found = self._matched[path] = next((e for pattern, e in self._patterns if pattern.fullmatch(path)), None)
+        found = self._matched[url] = next((e for pattern, e in self._patterns if pattern.fullmatch(path)), None)
         return found
 
     def forget_matches(self) -> None:

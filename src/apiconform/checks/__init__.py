@@ -200,7 +200,14 @@ def all_violations(exchange: Exchange, prefix: str = "") -> Iterator[tuple[str, 
                 yield rule_id, message
 
 
+_LOADED: list[bool] = []  # set once the profiles' checks are registered (asked for per exchange and rule)
+
+
 def _load_profiles() -> None:
+    if _LOADED:
+        return
     # Importing the profile modules registers their checks.
     from apiconform.profiles.booga import checks as _booga  # noqa: F401
     from apiconform.profiles.boomerang import checks as _boomerang  # noqa: F401
+
+    _LOADED.append(True)
