@@ -312,12 +312,13 @@ def settle_kinds(ctx: Context, surface: Surface) -> None:
     for index, endpoint in enumerate(list(surface.endpoints)):
         if endpoint.told or endpoint.kind != "other" or endpoint.path_params:
             continue
+        probes = booga_probes(ctx, endpoint)
         try:
-            ex = booga_probes(ctx, endpoint).send("default", "plain GET", params=booga_probes(ctx, endpoint).query())
+            ex = probes.send("default", "plain GET", params=probes.query())  # the probe set's own plain GET
         except Incomplete:
             continue
         if ex.status == 200 and looks_like_list(json_body(ex)):
-            surface.endpoints[index] = booga_probes(ctx, endpoint).endpoint = replace(endpoint, kind="list")
+            surface.endpoints[index] = probes.endpoint = replace(endpoint, kind="list")
             surface.forget_matches()
             surface.notes.append(f"{endpoint.label} declares no response schema nor pagination parameters; it answers "
                                  "a page, so it is judged as a list")

@@ -70,9 +70,10 @@ def of_kind(surface: Surface, kind: str) -> list[Endpoint]:
     return list(surface.endpoints) if kind == "any" else surface.of_kind(kind)
 
 
-def surface_for_collection(context: Context) -> tuple[Surface | None, str]:
-    """The surface, found once before the first item is made: the run-level probes (how the key
-    is sent, the OpenAPI document) go out at collection, and are judged like every other."""
+def find_surface(context: Context) -> tuple[Surface | None, str]:
+    """The surface, found once per run (at collection when a test is per endpoint, else by the first
+    test's `ctx`): the run-level probes (how the key is sent, the OpenAPI document) are judged like
+    every other exchange. Never raises: (None, why) when it cannot be found."""
     from apiconform.discovery import prepare
 
     why = ""
@@ -94,7 +95,7 @@ def parametrize(metafunc: pytest.Metafunc, context: Context | None, kind: str) -
     if context is None:  # not selected in this run (--rules): one placeholder, deselected later
         metafunc.parametrize(ARG, [NoEndpoint("not selected", "skip")], ids=["none"])
         return
-    surface, why = surface_for_collection(context)
+    surface, why = find_surface(context)
     if surface is None:
         values: list[Any] = [NoEndpoint(f"the deployment's endpoints are unknown: {why}", "error")]
         metafunc.parametrize(ARG, values, ids=["none"])

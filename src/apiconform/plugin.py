@@ -28,7 +28,6 @@ from hypothesis import core as hypothesis_core
 from apiconform import interrupt, items, phases, plan_cache
 from apiconform.catalog import Rule, find_rule
 from apiconform.coverage import coverage_report, settle_evidence
-from apiconform.discovery import prepare
 from apiconform.errors import ConfigError, Incomplete, RuleViolation
 from apiconform.exchange import Exchange
 from apiconform.judge import judge_run
@@ -341,11 +340,10 @@ def ctx(request: pytest.FixtureRequest) -> Any:
     context.endpoint = endpoint if isinstance(endpoint, Endpoint) else None
     label = f":{endpoint.label}" if isinstance(endpoint, Endpoint) else ""
     context.rng = random.Random(f"{context.seed}:{rule.id}{label}")
-    if context.known_surface is None and not (context.client.budget.exhausted or context.client.stopped):
-        # What the deployment offers, found once before the first rule: a run-level probe, so
-        # its exchanges are nobody's test but are judged like every other (judge.py).
-        with contextlib.suppress(Incomplete):  # the first rule that needs it says why
-            prepare(context)
+    # What the deployment offers, found once before the first rule (at collection, unless no test
+    # of the run is per endpoint): run-level probes, judged like every other exchange (judge.py);
+    # if it cannot be found, the first rule that needs it says why.
+    items.find_surface(context)
     state.exchanges.setdefault(rule.profile, []).extend(context.client.recorder.current)
     context.client.recorder.current = []
     client = context.client
