@@ -32,7 +32,8 @@ from apiconform.session import Options
 KEY_A = "variant-key-tenant-a-0b1c2d3e"
 KEY_B = "variant-key-tenant-b-9f8e7d6c"
 READ_ONLY_SKIPS = {"BGA-AUTH-SCOPE", "BGA-RATE-EXCEEDED", "BGA-WRITE-CREATE", "BGA-WRITE-PUT-IDEMPOTENT",
-                   "BGA-WRITE-PATCH-IDEMPOTENT", "BGA-WRITE-DELETE", "BGA-WRITE-INVALID"}
+                   "BGA-WRITE-PATCH-IDEMPOTENT", "BGA-WRITE-DELETE", "BGA-WRITE-INVALID", "BGA-AUTH-WRITE",
+                   "BGA-TENANCY-WRITE", "BGA-TENANCY-CREATE"}
 
 
 @dataclass

@@ -131,7 +131,7 @@ def find_rule(rule_id: str) -> Rule:
 # Where the suites judge each rule, in words (`apiconform rules`, README): read from the
 # suites' own markers, so it can never drift from what runs.
 WHERE_WORDS = {"list": "every paginated list", "single": "every single resource", "other": "every other endpoint",
-               "any": "every endpoint", None: "the deployment as a whole"}
+               "any": "every endpoint", "writable": "every writable resource", None: "the deployment as a whole"}
 
 
 def judged_where(profile: str) -> dict[str, list[str]]:

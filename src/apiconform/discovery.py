@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 from apiconform.errors import Incomplete
 from apiconform.exchange import Exchange
-from apiconform.surface import Endpoint, Param, Resolver, Surface, declared_timestamps, from_openapi
+from apiconform.surface import (
+    Endpoint,
+    Param,
+    Resolver,
+    Surface,
+    declared_timestamps,
+    from_openapi,
+    servers_path,
+)
 from apiconform.target import DEFAULT_MAX_REQUESTS, MAX_SIZED_REQUESTS
 
 if TYPE_CHECKING:
@@ -236,6 +244,7 @@ def booga_surface(ctx: Context) -> Surface:
         Endpoint(str(ctx.target.settings["paths"]["item"]), "single", "files",
                  path_params=(Param("id", "path", required=True),)),
     ], document is not None, source)
+    _add_writable(ctx, surface, document)
     schema = ctx.target.path("openapi")
     if surface.find(schema) is None:
         surface.endpoints.append(Endpoint(schema, "other", "api-management"))
@@ -246,6 +255,26 @@ def booga_surface(ctx: Context) -> Surface:
                                                                      known.query, known.path_params)
     surface.base_url = ctx.client.base_url
     return surface
+
+
+def _add_writable(ctx: Context, surface: Surface, document: dict[str, Any] | None) -> None:
+    """The resources the write rules act on: each the document declares writable, and the files
+    resource of the document's example where the surface has it from the defaults (no document, or
+    a target file naming it), written with the target file's `write_payload`."""
+    from apiconform.writable import Writable, from_document
+
+    if document is not None:
+        surface.writable = [w for w in from_document(document, servers_path(document))
+                            if (e := surface.find(w.collection)) is not None and e.kind == "list"]
+    listing, item = ctx.target.path("list"), str(ctx.target.settings["paths"]["item"])
+    if surface.find(listing) is None or surface.find(item) is None:
+        return
+    if any(w.collection == listing for w in surface.writable):
+        return
+    if document is not None and listing not in {ctx.target.settings["paths"][n] for n in named_paths(ctx)}:
+        return
+    surface.writable.append(Writable(listing, item, "id", methods=frozenset({"PUT", "PATCH", "DELETE"}),
+                                     example=dict(ctx.target["write_payload"])))
 
 
 BOOMERANG_VERSION = re.compile(r"^/v[0-9]+(?=/)")

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from apiconform.context import Context
 
 ARG = "endpoint"
-KINDS = ("list", "single", "other", "any")
+KINDS = ("list", "single", "other", "any", "writable")
 
 
 class Unobservable(Skipped):
@@ -67,6 +67,9 @@ def kind_of(definition: Any) -> str | None:
 
 
 def of_kind(surface: Surface, kind: str) -> list[Endpoint]:
+    if kind == "writable":  # the lists of the writable resources (writable.py)
+        collections = {w.collection for w in surface.writable}
+        return [e for e in surface.of_kind("list") if e.template in collections]
     return list(surface.endpoints) if kind == "any" else surface.of_kind(kind)
 
 
@@ -102,7 +105,8 @@ def parametrize(metafunc: pytest.Metafunc, context: Context | None, kind: str) -
         return
     endpoints = of_kind(surface, kind)
     if not endpoints:
-        words = "endpoint" if kind == "any" else KIND_WORDS[kind]
+        words = {"any": "endpoint", "writable": "writable resource (a list taking POST, its items PUT, PATCH or "
+                 "DELETE)"}.get(kind) or KIND_WORDS[kind]
         metafunc.parametrize(ARG, [NoEndpoint(f"the deployment has no {words} endpoint ({surface.source})",
                                               "skip")], ids=["none"])
         return

@@ -537,6 +537,11 @@ def finish_runs(state: ApiconformState) -> list[RunResult]:
         run = profile.run
         catalog = profile.context.catalog
         results = state.results.get(name, {})
+        # What a profile must do however the run ended (delete what the write rules created);
+        # its exchanges are judged with the rest.
+        profile.context.rule, profile.context.endpoint = None, None
+        for last in profile.context.cache.pop("run:finally", []):
+            last(profile.context)
         if state.interrupted:
             _settle_interrupted(state, name, results, state.interrupted)
         ordered: list[RuleResult] = []

@@ -108,6 +108,9 @@ class Surface:
     # Property names the deployment's OpenAPI document declares as points in time (declared_timestamps):
     # Boomerang's timestamps, beside those a name shows (BMR-TIMESTAMPS-EPOCH-MS).
     timestamp_fields: frozenset[str] = frozenset()
+    # The writable resources (writable.Writable): a list taking a JSON POST whose items take PUT,
+    # PATCH or DELETE. The write rules are judged on each.
+    writable: list[Any] = field(default_factory=list)
     _patterns: list[tuple[re.Pattern[str], Endpoint]] | None = field(default=None, repr=False)
     # URLs already matched: a run matches each exchange for every rule and the coverage table
     # (tens of thousands of matches against hundreds of patterns on a large deployment).

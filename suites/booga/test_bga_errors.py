@@ -11,7 +11,7 @@ from apiconform.exchange import Exchange
 from apiconform.forgery import forged_key
 from apiconform.items import unobservable
 from apiconform.profiles.booga.checks import validation_violations
-from apiconform.profiles.booga.probes import HUGE, BoogaProbes, booga_probes, created, created_id, malformed, unknown_id
+from apiconform.profiles.booga.probes import HUGE, BoogaProbes, booga_probes, malformed, unknown_id
 from apiconform.surface import Endpoint, Param
 from apiconform.sweep import sweep
 
@@ -93,21 +93,23 @@ def test_validation_errors_map_fields_to_messages(ctx: Context, endpoint: Endpoi
 
 
 @pytest.mark.rule("BGA-ERROR-VALIDATION")
-def test_an_invalid_payload_is_a_field_mapped_400(ctx: Context) -> None:
-    ctx.require("writes")
-    from apiconform.profiles.booga.writes import writable_list
+@pytest.mark.endpoints("writable")
+def test_an_invalid_payload_is_a_field_mapped_400(ctx: Context, endpoint: Endpoint) -> None:
+    from apiconform.profiles.booga.writes import workspace, write
+    from apiconform.writable import invalid_cases
 
-    listing = writable_list(ctx)
-    with created(ctx, str(ctx.target.settings["paths"]["item"])) as made:
-        payload = {k: v for k, v in ctx.target["write_payload"].items() if k != "name"}
-        ex = ctx.request("POST", listing, json_body=payload, note="invalid payload: no name")
-        if (made_id := created_id(ex)) is not None:
-            made.append(made_id)
+    with workspace(ctx, endpoint) as space:
+        cases = invalid_cases(space.writable)
+        if not cases:
+            unobservable(f"{space.writable.collection}'s request schema has no required or typed field to get wrong")
+        field, body = cases[0]
+        ex = write(ctx, "POST", space.writable.collection, body=body, note=f"invalid payload ({field})")
+        space.adopt(ex)
         if ex.status != 400:
             # Whether an invalid payload is refused is BGA-WRITE-INVALID's business; here no 400 came.
-            unobservable(f"POST without a name answered {ex.status}: no validation error to judge (see "
+            unobservable(f"POST with an invalid {field} answered {ex.status}: no validation error to judge (see "
                          "BGA-WRITE-INVALID)")
-        problems, remarks = validation_violations(ex, ("name",))
+        problems, remarks = validation_violations(ex, (field,))
         for remark in remarks:
             ctx.note(remark)
         ctx.expect(not problems, "; ".join(problems), ex)

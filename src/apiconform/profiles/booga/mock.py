@@ -77,6 +77,7 @@ _MUTANTS = [
     ("BGA-AUTH-INVALID", "checks a key's format, not that it was issued: a key shaped like an issued one "
                          "(its length, letters and digits in the same places) authenticates as it"),
     ("BGA-AUTH-SCOPE", "does not check scopes: a key lacking the files scope lists files"),
+    ("BGA-AUTH-WRITE", "accepts a POST without credentials (an intake route left open; the file goes to tenant A)"),
     ("BGA-RESOURCE-FIELDS", "serialises size as a string (\"1048576\")"),
     ("BGA-RESPONSE-JSON", "serves a single file with Content-Type text/html"),
     ("BGA-LIST-ENVELOPE", "serialises count as a string"),
@@ -101,9 +102,11 @@ _MUTANTS = [
     ("BGA-RATE-EXCEEDED", "never enforces the limit (no 429)"),
     ("BGA-TENANCY-ITEM", "serves any tenant's file by id"),
     ("BGA-TENANCY-LIST", "tenant B's listing also shows tenant A's files"),
+    ("BGA-TENANCY-WRITE", "PUT, PATCH and DELETE find a file by id in any tenant (GET stays scoped)"),
+    ("BGA-TENANCY-CREATE", "files created through the API belong to no tenant: every tenant lists and reads them"),
     ("BGA-WRITE-CREATE", "POST answers 200 instead of 201"),
     ("BGA-WRITE-PUT-IDEMPOTENT", "PUT appends the new name to the old one"),
-    ("BGA-WRITE-PATCH-IDEMPOTENT", "PATCH adds size to the stored size"),
+    ("BGA-WRITE-PATCH-IDEMPOTENT", "PATCH appends the given tags to the stored ones"),
     ("BGA-WRITE-DELETE", "DELETE answers 200 with a body"),
     ("BGA-WRITE-INVALID", "POST does not validate its payload (201 for anything)"),
     ("BGA-OPENAPI-SCHEMA", "the schema says openapi 3.1.0"),
@@ -145,6 +148,7 @@ def _seed_files(rng: random.Random, tenant: str, count: int, start: datetime) ->
             "name": name,
             "size": rng.choice([0, 12, 512, 4096, 65536, 1048576]) + rng.randint(0, 999),
             "content_type": ctype,
+            "tags": [tenant.lower() + "-" + ext] if n % 2 else [],
             "created_at": iso(moment),
             "updated_at": iso(moment + timedelta(hours=rng.randint(0, 48))),
             "tenant": tenant,
@@ -230,7 +234,7 @@ class BoogaMock:
         return json_response(status, payload, "application/json")
 
     def render(self, item: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in item.items() if k != "tenant"}
+        out = {k: v for k, v in item.items() if k != "tenant" and not k.startswith("_")}
         if self.broken("BGA-RESOURCE-FIELDS"):
             out["size"] = str(out["size"])
         return out
@@ -306,6 +310,9 @@ class BoogaMock:
         return resp
 
     def route(self, req: Request, who: tuple[str, str, bool] | None, key: str | None) -> Response:
+        if who is None and key is None and self.broken("BGA-AUTH-WRITE") and req.method == "POST" \
+                and req.path == LIST_PATH:
+            who = _KEYS[CREDENTIALS["primary"]]  # the bug: an intake route that needs no key
         if who is None:
             if key is None:
                 if self.broken("BGA-AUTH-MISSING"):
@@ -390,7 +397,7 @@ class BoogaMock:
         if tenant == "B" and self.broken("BGA-TENANCY-LIST"):
             items = list(self.files)
         else:
-            items = [f for f in self.files if f["tenant"] == tenant]
+            items = [f for f in self.files if f["tenant"] == tenant or f.get("_shared")]
         search = req.arg("search")
         if search and not self.broken("BGA-FILTER-SEARCH"):
             items = [f for f in items if search.casefold() in f["name"].casefold()]
@@ -442,14 +449,15 @@ class BoogaMock:
         return self.ok(doc)
 
     # -- items and writes -----------------------------------------------------------------
-    def find(self, ident: str, tenant: str) -> dict[str, Any] | None:
+    def find(self, ident: str, tenant: str, method: str = "GET") -> dict[str, Any] | None:
+        any_tenant = self.broken("BGA-TENANCY-ITEM" if method == "GET" else "BGA-TENANCY-WRITE")
         for f in self.files:
-            if f["id"] == ident and (f["tenant"] == tenant or self.broken("BGA-TENANCY-ITEM")):
+            if f["id"] == ident and (f["tenant"] == tenant or any_tenant or (method == "GET" and f.get("_shared"))):
                 return f
         return None
 
     def item(self, req: Request, tenant: str, ident: str) -> Response:
-        found = self.find(ident, tenant)
+        found = self.find(ident, tenant, "GET" if req.method == "HEAD" else req.method)
         if found is None:
             exists = any(f["id"] == ident for f in self.files)
             if self.broken("BGA-NOT-FOUND") and not exists:
@@ -475,19 +483,20 @@ class BoogaMock:
             return json_response(400, problems)
         now = iso(datetime.now(UTC))
         if partial:
-            for k in ("name", "size", "content_type"):
+            for k in ("name", "size", "content_type", "tags"):
                 if k in payload:
-                    found[k] = payload[k]
-            if "size" in payload and self.broken("BGA-WRITE-PATCH-IDEMPOTENT"):
-                found["size"] = found.get("_size", 0) + payload["size"]
-            found["_size"] = found["size"]
+                    found[k] = list(payload[k]) if k == "tags" else payload[k]
+            if "tags" in payload and self.broken("BGA-WRITE-PATCH-IDEMPOTENT"):
+                found["tags"] = found.get("_tags", []) + list(payload["tags"])
+            found["_tags"] = list(found.get("tags", []))
         else:
             name = payload["name"]
             if self.broken("BGA-WRITE-PUT-IDEMPOTENT"):
                 name = found["name"] + name
             found.update(name=name, size=payload.get("size", 0),
-                         content_type=payload.get("content_type", "application/octet-stream"))
-            found["_size"] = found["size"]
+                         content_type=payload.get("content_type", "application/octet-stream"),
+                         tags=list(payload.get("tags", [])))
+            found["_tags"] = list(found["tags"])
         found["updated_at"] = now
         return self.ok(self.strip(found))
 
@@ -519,6 +528,9 @@ class BoogaMock:
             problems["size"] = ["Ensure this value is greater than or equal to 0."]
         if "content_type" in data and not isinstance(data["content_type"], str):
             problems["content_type"] = ["Not a valid string."]
+        if "tags" in data and not (isinstance(data["tags"], list) and all(isinstance(t, str) for t in data["tags"])):
+            problems["tags"] = ['Expected a list of items but got type "str".' if isinstance(data["tags"], str)
+                                else "Each tag must be a string."]
         return problems
 
     def create(self, req: Request, tenant: str) -> Response:
@@ -535,9 +547,11 @@ class BoogaMock:
             "name": payload.get("name", ""),
             "size": payload.get("size", 0),
             "content_type": payload.get("content_type", "application/octet-stream"),
+            "tags": list(payload.get("tags", [])),
             "created_at": now,
             "updated_at": now,
             "tenant": tenant,
+            "_shared": self.broken("BGA-TENANCY-CREATE"),  # the bug: every tenant lists and reads it
         }
         self.files.append(created)
         return self.ok(self.strip(created), 200 if self.broken("BGA-WRITE-CREATE") else 201)

@@ -10,8 +10,6 @@ weakly than another (DESIGN.md).
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -27,6 +25,7 @@ from apiconform.surface import Endpoint, Param
 FULL = 100  # the documented maximum limit: fewest requests per result
 WALK_PAGES = 3  # a list is walked in about this many pages, so that next is followed at all
 WALK_CAP = 4  # pages of a walk at the most; a longer list has its last page fetched directly
+TENANCY_PAGES = 10  # pages of 100 of each tenant's listing compared at the most (1,000 results)
 HUGE = str(2**64 + 1)  # past 64 bits: an integer a server must still refuse or read, never crash on
 # Said wherever a rule needs data the account does not have (README: "Data the kit needs").
 DATA_HINT = "give the key's tenant some data there (docs/guide.md: Data the kit needs)"
@@ -264,6 +263,39 @@ class BoogaProbes(EndpointProbes):
         self.ctx.endpoint_probes[f"walk:{self.endpoint.template}"] = walk
         return walk
 
+    def listing(self, auth: str) -> Walk:
+        """A tenant's whole listing (`auth`: "primary" or "b"), pages of 100 from the first to
+        next=null, or TENANCY_PAGES of them at most (the walk says where it stopped). Page 1 is
+        the shared `full` (A) or `tenant-b` (B) probe."""
+        known = self.ctx.endpoint_probes.get(f"listing:{auth}:{self.endpoint.template}")
+        if isinstance(known, Walk):
+            return known
+        whose = "tenant B's key" if auth == "b" else "tenant A's key"
+        walk = Walk(limit=FULL)
+        ex = self.as_tenant_b() if auth == "b" else self.full()
+        seen: set[str] = set()
+        while True:
+            walk.pages.append(ex)
+            body = envelope(ex)
+            walk.count = body["count"]
+            walk.items.extend(body["results"])
+            if body["next"] is None:
+                walk.complete = True
+                break
+            if len(walk.pages) >= TENANCY_PAGES:
+                walk.problem = (f"{whose}'s listing was read for its first {len(walk.pages)} pages of {FULL} "
+                                f"({len(walk.items)} of {walk.count} results; the kit's bound)")
+                break
+            url = link_url(self.ctx, body["next"], ex)
+            if url in seen:
+                walk.problem = f"next points back to an earlier page ({body['next']})"
+                break
+            seen.add(url)
+            n = len(walk.pages) + 1
+            ex = self.send(f"listing-{auth}-{n}", f"{whose}, page {n} of its listing", auth=auth, path=url)
+        self.ctx.endpoint_probes[f"listing:{auth}:{self.endpoint.template}"] = walk
+        return walk
+
     def limit(self, value: str) -> Exchange:
         return self.page(f"limit={value}", f"limit={value}", limit=value)
 
@@ -302,28 +334,3 @@ def booga_probes(ctx: Context, endpoint: Endpoint) -> BoogaProbes:
 def random_term(ctx: Context) -> str:
     """A search term nothing matches, with the characters a query builder must escape."""
     return "".join(ctx.rng.choice(string.ascii_lowercase) for _ in range(14)) + "'%_\""
-
-
-# -- writes (--allow-writes) --------------------------------------------------------------------
-@contextmanager
-def created(ctx: Context, item_template: str) -> Iterator[list[str]]:
-    """Ids put in the yielded list are deleted again when the block ends, whatever happens."""
-    ctx.require("writes")
-    ids: list[str] = []
-    try:
-        yield ids
-    finally:
-        for made in ids:
-            try:
-                ctx.request("DELETE", item_template.format(id=made), note="clean-up of a created resource")
-            except Incomplete:
-                ctx.note(f"could not delete the resource {made} created by the kit")
-
-
-def created_id(ex: Exchange) -> str | None:
-    """The id in a 2xx answer to a POST, so that anything created can be cleaned up."""
-    body = json_body(ex)
-    if ex.status is not None and 200 <= ex.status < 300 and isinstance(body, dict) \
-            and isinstance(body.get("id"), str | int):
-        return str(body["id"])
-    return None
