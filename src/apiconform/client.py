@@ -376,8 +376,13 @@ class Client:
         pace: bool = True,
         allow_fault: bool = False,
         document: bool = False,
+        cleanup: bool = False,
     ) -> Exchange:
         """Send one request (plus its retries after 429s); returns the recorded exchange.
+
+        `cleanup`: the deletion of something the kit created. It is sent even after a signal or
+        with the budget spent (leaving a live target as it was found weighs more than either),
+        never to a target that stopped answering or throttles the kit.
 
         `document`: the deployment's OpenAPI document, read with its own size cap and timeouts
         (`document_max_bytes`, `document_timeouts`): a generated document of many megabytes may
@@ -389,7 +394,7 @@ class Client:
         """
         method = method.upper()
         url = self.url(path_or_url)
-        self._refuse_if_stopped()
+        self._refuse_if_stopped(cleanup)
         hdrs: dict[str, str] = {"User-Agent": USER_AGENT, "Accept": "application/json",
                                 "Accept-Encoding": accept_encoding}
         if credential is not None:
@@ -408,7 +413,7 @@ class Client:
         while True:
             if pace or retry:  # a retry waits as it was told, whatever `pace` says
                 self._pace(key)
-            exchange = self._send_once(method, url, params, hdrs, content, note, allow_fault, key, document)
+            exchange = self._send_once(method, url, params, hdrs, content, note, allow_fault, key, document, cleanup)
             if not retry_429 or exchange.response is None:
                 return exchange  # a deliberate 429 is the test's; a fault is counted elsewhere
             if not _asks_to_retry_later(exchange):
@@ -442,8 +447,8 @@ class Client:
     def get(self, path_or_url: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path_or_url, **kwargs)
 
-    def _refuse_if_stopped(self) -> None:
-        if (interrupted := interrupt.reason()) is not None:
+    def _refuse_if_stopped(self, cleanup: bool = False) -> None:
+        if not cleanup and (interrupted := interrupt.reason()) is not None:
             raise Incomplete(f"not sent: {interrupted}")  # SIGINT/SIGTERM: nothing new leaves
         last = self.stop_evidence[-1] if self.stop_evidence else None
         if self.unreachable:
@@ -486,9 +491,13 @@ class Client:
         allow_fault: bool,
         key: str,
         document: bool = False,
+        cleanup: bool = False,
     ) -> Exchange:
-        self._refuse_if_stopped()  # also after a wait: the run may have been interrupted meanwhile
-        self.budget.take()
+        self._refuse_if_stopped(cleanup)  # also after a wait: the run may have been interrupted meanwhile
+        if cleanup:
+            self.budget.sent += 1  # counted, never refused
+        else:
+            self.budget.take()
         cap = self.document_max_bytes if document else self.max_body_bytes
         t = self.document_timeouts if document else self.timeouts
         request = self._http.build_request(method, url, params=params, headers=headers, content=content,

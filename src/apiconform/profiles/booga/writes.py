@@ -83,10 +83,13 @@ def created_id(ex: Exchange) -> str | None:
 
 
 def write(ctx: Context, method: str, path: str, *, auth: str | None = "primary", body: Any = None,
-          note: str, headers: dict[str, str | None] | None = None, key_note: str = "") -> Exchange:
+          note: str, headers: dict[str, str | None] | None = None, key_note: str = "",
+          cleanup: bool = False) -> Exchange:
     """Send one write and record it (rule, endpoint, method, path, whose key, answer)."""
     book = ledger(ctx)
     kwargs: dict[str, Any] = {"note": note}
+    if cleanup:
+        kwargs["cleanup"] = True
     if body is not None:
         kwargs["json_body"] = body
     if headers:
@@ -159,7 +162,8 @@ def delete_created(ctx: Context, path: str) -> bool:
     """Delete one thing the kit created, with tenant A's key; a 404 means it is gone already."""
     book = ledger(ctx)
     try:
-        ex = write(ctx, "DELETE", path, note="clean-up: delete what the kit created", key_note="tenant A (clean-up)")
+        ex = write(ctx, "DELETE", path, note="clean-up: delete what the kit created", key_note="tenant A (clean-up)",
+                   cleanup=True)
     except Incomplete as exc:
         ctx.note(f"could not delete {path}, created by the kit: {exc}")
         return False

@@ -1,0 +1,98 @@
+"""What a write-enabled run does to a target, and that it leaves nothing behind (issue 24).
+
+Every write is in report.json's `writes` (its rule, endpoint, method, path, whose key, answer)
+with the clean-up's outcome; what the kit created is deleted with tenant A's key when each rule
+ends, and, when a signal stops the run in the middle of a rule, when the run ends: the one
+request that still leaves after a signal is that deletion.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+from tests.servers.gateway import Gateway
+from tests.servers.threaded import serve_in_thread
+from tests.test_interrupt import HANG_GUARD, start, wait_for
+
+from apiconform import mocks
+from apiconform.profiles.booga.mock import BoogaMock, seed_data
+from apiconform.runner import run
+from apiconform.session import Options
+
+SEEDED = {f["id"] for f in seed_data()}
+
+
+def created_left(app: BoogaMock) -> list[str]:
+    return [f["id"] for f in app.files if f["id"] not in SEEDED]
+
+
+def test_every_write_is_reported_and_nothing_is_left_behind() -> None:
+    outcome = run("booga", Options(write_reports=False))  # the embedded mock: writes and tenant B on
+    writes = outcome.run.extra["writes"]
+    methods = {w["method"] for w in writes["sent"]}
+    assert methods == {"POST", "PUT", "PATCH", "DELETE"}
+    rules = {w["rule"] for w in writes["sent"]}
+    assert {"BGA-WRITE-CREATE", "BGA-TENANCY-WRITE", "BGA-AUTH-WRITE", "BGA-TENANCY-CREATE"} <= rules
+    assert all(w["endpoint"] == "/api/files/" and w["status"] is not None for w in writes["sent"] if w["rule"])
+    keys = {w["key"] for w in writes["sent"]}
+    assert {"tenant A", "tenant B", "without credentials", "tenant A (clean-up)"} <= keys
+    assert writes["created"] > 0 and writes["left_behind"] == []
+    assert writes["cleanup"].startswith("complete")
+    # Each POST that created something is followed, in the same rule, by its clean-up DELETE.
+    made = [w["created"] for w in writes["sent"] if w.get("created")]
+    deleted = {w["path"] for w in writes["sent"] if w["method"] == "DELETE" and 200 <= (w["status"] or 0) < 300}
+    assert all(any(ident in path for path in deleted) for ident in made), (made, deleted)
+
+
+def test_a_read_only_run_sends_no_write_and_says_so() -> None:
+    app = mocks.create_app("booga")
+    with serve_in_thread(Gateway(app, "booga")) as url:
+        keys = mocks.credentials("booga")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("APICONFORM_TOKEN", keys["primary"])
+            mp.setenv("APICONFORM_TOKEN_B", keys["b"])
+            outcome = run("booga", Options(base_url=url, write_reports=False))
+    assert {m for m, _ in outcome.run.methods} <= {"GET", "HEAD", "OPTIONS"}
+    assert outcome.run.extra.get("writes", {"sent": []})["sent"] == []
+    assert created_left(app) == []
+
+
+def test_a_signal_in_the_middle_of_a_write_rule_still_deletes_what_it_created(cache: Path, tmp_path: Path) -> None:
+    rules = ("--rules", "BGA-WRITE-PUT-IDEMPOTENT", "--allow-writes")
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    # Where the rule's first PUT arrives, from a run that is not interrupted (the run is deterministic).
+    probe = Gateway(mocks.create_app("booga"), "booga")
+    with serve_in_thread(probe) as url:
+        proc, _ = start(url, tmp_path / "first", cache, *rules)
+        proc.communicate(timeout=HANG_GUARD)
+    assert proc.returncode == 0
+    first_put = next(i for i, a in enumerate(probe.arrivals) if a.method == "PUT")
+
+    app = mocks.create_app("booga")
+    gateway = Gateway(app, "booga", hold_from=first_put)
+    try:
+        with serve_in_thread(gateway) as url:
+            proc, _ = start(url, tmp_path / "second", cache, *rules)
+            wait_for(gateway, first_put + 1, proc)  # the kit waits for its PUT's answer; a file of its own exists
+            assert len(created_left(app)) == 1
+            proc.send_signal(signal.SIGTERM)
+            gateway.release()
+            out, err = proc.communicate(timeout=HANG_GUARD)
+    finally:
+        gateway.release()
+    assert proc.returncode == 3, err[-2000:]
+    after = [(a.method, a.path) for a in gateway.arrivals[first_put + 1:]]
+    assert after and {m for m, _ in after} == {"DELETE"}, after  # nothing but the clean-up left after the signal
+    assert created_left(app) == []
+    report = json.loads((tmp_path / "second" / "report" / "report.json").read_text(encoding="utf-8"))
+    assert report["writes"]["left_behind"] == [] and report["writes"]["cleanup"].startswith("complete")
+    assert "clean-up" in {w["key"].split(" (")[-1].rstrip(")") for w in report["writes"]["sent"]}
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
