@@ -81,7 +81,7 @@ def test_a_signal_in_the_middle_of_a_write_rule_still_deletes_what_it_created(ca
             assert len(created_left(app)) == 1
             proc.send_signal(signal.SIGTERM)
             gateway.release()
-            out, err = proc.communicate(timeout=HANG_GUARD)
+            _, err = proc.communicate(timeout=HANG_GUARD)
     finally:
         gateway.release()
     assert proc.returncode == 3, err[-2000:]

@@ -359,10 +359,13 @@ def settle_kinds(ctx: Context, surface: Surface) -> None:
 PER_ENDPOINT = {"booga": {"list": 36, "single": 10, "other": 8},
                 "boomerang": {"list": 32, "single": 18, "other": 18}}
 WHOLE_RUN = {"booga": 25, "boomerang": 20}
+# With --allow-writes, each writable resource (README: what --allow-writes does, rule by rule).
+PER_WRITABLE = 70
 
 
-def expected_requests(profile: str, surface: Surface) -> int:
-    return WHOLE_RUN[profile] + sum(PER_ENDPOINT[profile][e.kind] for e in surface.endpoints)
+def expected_requests(profile: str, surface: Surface, writes: bool = False) -> int:
+    return (WHOLE_RUN[profile] + sum(PER_ENDPOINT[profile][e.kind] for e in surface.endpoints)
+            + (PER_WRITABLE * len(surface.writable) if writes else 0))
 
 
 BUDGET_MARGIN = 1.5  # a list declaring many filters, or walked in more pages, costs more than planned
@@ -375,14 +378,14 @@ def size_budget(ctx: Context, surface: Surface) -> None:
     if ctx.target.max_requests_given:
         return
     sized = min(MAX_SIZED_REQUESTS, max(DEFAULT_MAX_REQUESTS,
-                                        int(expected_requests(ctx.profile, surface) * BUDGET_MARGIN)))
+                                        int(expected_requests(ctx.profile, surface, ctx.allow_writes) * BUDGET_MARGIN)))
     ctx.target.max_requests = ctx.client.budget.limit = sized
 
 
 def expected_cost(ctx: Context, surface: Surface) -> str:
     """One line before the rules start: the endpoints found, the requests expected, and how long
     they take at the rate the target advertised (a paced run of a 60-a-minute key takes minutes)."""
-    expected = min(ctx.target.max_requests, expected_requests(ctx.profile, surface))
+    expected = min(ctx.target.max_requests, expected_requests(ctx.profile, surface, ctx.allow_writes))
     kinds = ", ".join(f"{n} {k}" for k in ("list", "single", "other")
                       if (n := len(surface.of_kind(k))))
     sized = "" if ctx.target.max_requests_given or ctx.target.max_requests <= DEFAULT_MAX_REQUESTS else \

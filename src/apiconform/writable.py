@@ -198,7 +198,8 @@ class _Builder:
 
     def _object(self, schema: Mapping[str, Any], variant: int, name: str, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        raw = schema.get("properties")
+        props: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         required = set(schema.get("required") or [])
         for key, sub in props.items():
             sub_schema = self.resolve(sub)
@@ -210,10 +211,9 @@ class _Builder:
         return out
 
     def _array(self, schema: Mapping[str, Any], variant: int, name: str, depth: int) -> list[Any]:
-        low = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
-        high = schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None
-        count = max(low, 2)
-        if high is not None:
+        low, high = schema.get("minItems"), schema.get("maxItems")
+        count = max(low if isinstance(low, int) else 0, 2)
+        if isinstance(high, int):
             count = min(count, high)
         # Distinct elements (variants apart): a list field that is extended, not replaced, shows.
         return [self.value(schema.get("items", {}), variant * 3 + n, f"{name}[{n}]", depth + 1) for n in range(count)]
