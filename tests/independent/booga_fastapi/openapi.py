@@ -8,6 +8,8 @@ official OpenAPI 3.0 JSON Schema):
 - `anyOf: [X, {"type": "null"}]` (every `T | None`) becomes X with `nullable: true` in bodies; a
   `$ref` cannot carry siblings in 3.0, so it becomes `allOf: [{$ref}]` with `nullable: true`. A
   query parameter is never null (it is absent instead): there, the null branch is just dropped.
+- A `$ref` with siblings (a field of an enum or model type with a default or a description) becomes
+  `allOf: [{$ref}]` beside them: 3.0 ignores whatever sits next to a `$ref`.
 - `const` becomes a one-value `enum`; numeric `exclusiveMinimum`/`exclusiveMaximum` become 3.0's
   boolean form (none are generated today, but a model gaining `gt=` must not break the document).
 - FastAPI's own 422 responses and their HTTPValidationError/ValidationError schemas are removed:
@@ -64,6 +66,8 @@ def to_303(node: Any, nullable: bool = True) -> Any:
         return node
     if isinstance(node.get("anyOf"), list) and NULL in node["anyOf"]:
         node = without_null(node, nullable)
+    if "$ref" in node and len(node) > 1:
+        node = {"allOf": [{"$ref": node["$ref"]}], **{k: v for k, v in node.items() if k != "$ref"}}
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "const":

@@ -4,6 +4,10 @@ Tenant A: SEEDED tasks, contacts and invoices spread over six weeks, each create
 its own (distinct created_at values, so orderings have no ties between pages and created_after
 has earlier and later rows on either side of any day). Tenant B: three of each, older than all of
 A's and named "Partner ...", so a leak between tenants is plain in a listing.
+
+The arrays and nested objects (a task's labels and checklist, an invoice's lines, billing and
+tags) are drawn from a random generator of their own (`details`), so the rest of every row is
+what it was before they existed. An invoice's lines add up to its amount_cents.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import KEY_A, KEY_B, SEEDED
-from .db import Database
+from .db import Database, stamp
 from .settings import Settings
 
 END = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # tenant A's newest row is just before this
@@ -29,11 +33,11 @@ LAST_NAMES = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Al
 COMPANIES = ["Acme Corp", "Globex", "Initech", "Umbrella Labs", "Stark Industries", None]
 CUSTOMERS = ["Acme Corp", "Globex", "Initech", "Umbrella Labs", "Stark Industries", "Wayne Enterprises"]
 CURRENCIES = ["EUR", "USD", "GBP"]
-
-
-def stamp(moment: datetime) -> str:
-    """The stored form: ISO 8601 in UTC with Z, so text order is time order (created_after compares text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+LABELS = ["urgent", "finance", "legal", "ops", "customer", "q1"]
+CHECKLIST = ["Draft", "Review", "Sign off", "Send", "Archive"]
+LINE_ITEMS = ["Consulting", "Licence", "Support plan", "Training day", "Travel", "Hosting"]
+CITIES = {"EUR": [("Berlin", "DE"), ("Paris", "FR"), ("Dublin", "IE")], "USD": [("New York", "US"), ("Austin", "US")],
+          "GBP": [("London", "GB"), ("Leeds", "GB")]}
 
 
 def moments(rng: random.Random, count: int, end: datetime) -> list[datetime]:
@@ -82,12 +86,35 @@ def invoices(rng: random.Random, tenant_id: int, count: int, end: datetime, pref
     return rows
 
 
+def task_details(rng: random.Random, row: dict[str, Any]) -> dict[str, Any]:
+    checklist = [{"text": text, "done": rng.random() < 0.5} for text in rng.sample(CHECKLIST, rng.randrange(0, 4))]
+    return {**row, "labels": rng.sample(LABELS, rng.randrange(0, 3)), "checklist": checklist}
+
+
+def invoice_details(rng: random.Random, row: dict[str, Any]) -> dict[str, Any]:
+    """Lines adding up to the amount (the last takes the rest), billing in a city of its currency."""
+    amount, count = row["amount_cents"], rng.randrange(1, 4)
+    cuts = sorted(rng.sample(range(1, amount), count - 1))
+    parts = [b - a for a, b in zip([0, *cuts], [*cuts, amount], strict=True)]
+    lines = [{"description": rng.choice(LINE_ITEMS), "quantity": 1, "unit_price": cents / 100} for cents in parts]
+    city, country = rng.choice(CITIES[row["currency"]])
+    billing = {"name": row["customer_name"], "address": {"city": city, "country": country}}
+    return {**row, "lines": lines, "billing": billing, "tags": rng.sample(LABELS, rng.randrange(0, 3))}
+
+
+def detailed(table: str, rng: random.Random, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with their arrays and nested objects, and created by their own tenant."""
+    add = {"tasks": task_details, "invoices": invoice_details}.get(table)
+    return [{**(add(rng, row) if add else row), "created_by": row["tenant_id"]} for row in rows]
+
+
 def seed(db: Database, settings: Settings) -> None:
     rng = random.Random(20260302)
+    details = random.Random(20260303)
     db.insert("tenants", [{"id": 1, "slug": "ta"}, {"id": 2, "slug": "tb"}])
     db.insert("api_keys", [{"key": key, "tenant_id": tenant, "per_minute": settings.per_minute,
                             "per_hour": settings.per_hour} for key, tenant in ((KEY_A, 1), (KEY_B, 2))])
     older = END - TENANT_B_OFFSET
     for table, make in (("tasks", tasks), ("contacts", contacts), ("invoices", invoices)):
-        db.insert(table, make(rng, 1, SEEDED[table], END))
-        db.insert(table, make(rng, 2, 3, older, prefix="Partner "))
+        db.insert(table, detailed(table, details, make(rng, 1, SEEDED[table], END)))
+        db.insert(table, detailed(table, details, make(rng, 2, 3, older, prefix="Partner ")))
