@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import BREAKERS, options
+from . import ALL_BREAKERS, options
 
 
 def mount_point(raw: str) -> str:
@@ -29,7 +29,8 @@ def mount_point(raw: str) -> str:
 def parse(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m tests.independent.booga_drf")
     ap.add_argument("--port", type=int, default=0, help="0: a free port")
-    ap.add_argument("--break", dest="broken", choices=BREAKERS, help="break exactly this one rule")
+    ap.add_argument("--break", dest="broken", choices=ALL_BREAKERS, metavar="RULE[@PLUGIN[:VARIANT]]",
+                    help="break exactly this one rule (one of BREAKERS or WRITE_BREAKERS)")
     ap.add_argument("--files", type=int, default=130, help="tenant A's seeded files")
     ap.add_argument("--projects", type=int, default=130, help="tenant A's seeded projects")
     ap.add_argument("--tickets", type=int, default=45, help="tenant A's seeded tickets")

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, TokenAuthentication
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from .models import ApiKey, Tenant
@@ -75,6 +75,26 @@ class HeaderKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return f"Bearer {REALM}"
+
+
+class WriteFallbackHeaderKeyAuthentication(HeaderKeyAuthentication):
+    """Breaker BGA-AUTH-WRITE@files:invalid: a write whose X-API-Key is not issued is taken as the
+    default tenant's (a legacy import path's fallback); reads, Bearer keys and issued keys are as ever."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        raw = request.META.get(self.header)
+        if raw is None or not raw.strip() or request.method in SAFE_METHODS or find_key(raw) is not None:
+            return super().authenticate(request)
+        fallback = ApiKey(key=raw.strip(), tenant=default_tenant())  # never saved; the default scopes
+        return KeyPrincipal(fallback), fallback
+
+
+def default_tenant() -> Tenant:
+    """The deployment's first tenant (tenant A): where the intake breakers file what they accept."""
+    tenant = Tenant.objects.order_by("pk").first()
+    if tenant is None:
+        raise exceptions.NotAuthenticated()
+    return tenant
 
 
 class HasScope(BasePermission):

@@ -1,9 +1,15 @@
 """Tenants, their API keys (with per-key rate limits), and the three plugins' models: files,
-projects and tickets."""
+projects and tickets.
+
+Files and projects carry an array and a nested object each, stored as JSON columns (tags and
+attributes; members and settings), as a deployment keeps small structured values. The defaults are
+callables returning fresh objects, never one shared list or dict.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -32,6 +38,19 @@ class ApiKey(models.Model):
         return f"key of {self.tenant_id}"
 
 
+def default_file_attributes() -> dict[str, Any]:
+    return {"owner": "", "labels": [], "retention_days": 30}
+
+
+class ProjectVisibility(models.TextChoices):
+    PRIVATE = "private", "Private"
+    INTERNAL = "internal", "Internal"
+
+
+def default_project_settings() -> dict[str, Any]:
+    return {"visibility": "private", "notify": True, "channels": []}  # ProjectVisibility.PRIVATE
+
+
 class File(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="files")
@@ -39,6 +58,8 @@ class File(models.Model):
     # Files grow past 2 GiB; a plain IntegerField would also let sqlite overflow into a 500.
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=100, default="application/octet-stream")
+    tags = models.JSONField(default=list)  # [str]
+    attributes = models.JSONField(default=default_file_attributes)  # {owner, labels: [str], retention_days}
     # A default, not auto_now_add: the seed sets creation times weeks apart.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -63,6 +84,11 @@ class Project(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
+    members = models.JSONField(default=list)  # [str]
+    settings = models.JSONField(default=default_project_settings)  # {visibility, notify, channels: [str]}
+    # Breaker BGA-TENANCY-CREATE@projects: projects created through the API are marked shared, and
+    # the read queries include shared rows. Never set otherwise (seeded rows are not shared).
+    shared = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,6 +97,26 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReadReceipt(models.Model):
+    """An API key has read a project: a project without one is `unread` for that key.
+
+    Per key, not per tenant: tenant A's own key has read all of A's seeded projects, tenant B's key
+    only one of B's, A's other keys none. Reading through the API marks nothing (a client marks
+    projects read elsewhere), so `unread` never changes between two reads; creating a project marks
+    it read for the key that created it.
+    """
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="receipts")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="receipts")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=("api_key", "project"), name="one_receipt_per_key"),)
+
+    def __str__(self) -> str:
+        return f"{self.api_key_id} read {self.project_id}"
 
 
 class TicketStatus(models.TextChoices):
