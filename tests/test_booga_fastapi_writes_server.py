@@ -588,9 +588,7 @@ def invalid_422(url: str) -> None:
     with client(url) as a:
         r = a.post("/api/invoices/", json={**PAYLOADS["invoices"], "lines": [{"quantity": "many"}]})
         assert r.status_code == 422 and all(h in r.headers for h in RATE_HEADERS), r.text
-        problems = r.json()["detail"]
-        assert isinstance(problems, list) and all({"loc", "msg", "type"} <= set(p) for p in problems), problems
-        assert ["body", "lines", 0, "quantity"] in [p["loc"] for p in problems]
+        assert is_error(r, 422, "unprocessable_entity") and "lines.0." in r.json()["detail"], r.text
         # Everything but an invoice payload still answers as the conformant server does.
         assert is_field_map(a.post("/api/tasks/", json={"priority": "high"}), "title", "priority")
         assert is_field_map(a.get("/api/invoices/", params={"limit": 0}), "limit")

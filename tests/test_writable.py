@@ -3,6 +3,7 @@ tenant A's results in tenant B's view by id (profiles/booga/tenancy.py)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
@@ -80,9 +81,20 @@ def test_each_update_changes_what_the_create_wrote() -> None:
     assert payload(writable, "create", "t2") != made  # a run's tag keeps strings unique across runs
 
 
+@pytest.mark.parametrize("pattern", [r"^[A-Z]{3}$", r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", r"^INV-\d+$",
+                                     r"^[^@]+@[a-z]+\.com$", r"^(EUR|USD|GBP)$"])
+def test_a_declared_pattern_is_met(pattern: str) -> None:
+    schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": pattern}}}
+    doc = {**DOCUMENT, "components": {"schemas": {**DOCUMENT["components"]["schemas"], "InvoiceRequest": schema,
+                                                  "PatchedInvoiceRequest": schema}}}
+    writable = from_document(doc)[0]
+    for kind in ("create", "replace", "patch"):
+        assert re.search(pattern, payload(writable, kind, "t1")["code"])
+
+
 def test_a_pattern_the_kit_cannot_satisfy_is_said_not_guessed() -> None:
     doc = {**DOCUMENT, "components": {"schemas": {**DOCUMENT["components"]["schemas"], "InvoiceRequest": {
-        "type": "object", "properties": {"iban": {"type": "string", "pattern": "^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"}}}}}}
+        "type": "object", "properties": {"secret": {"type": "string", "pattern": r"^(?=.*[A-Z])(?=.*\d).{8,}$"}}}}}}
     with pytest.raises(Unbuildable, match="pattern"):
         payload(from_document(doc)[0], "create", "t1")
 

@@ -24,6 +24,11 @@ from typing import Any
 
 import jsonschema
 
+try:  # the standard library's own regular-expression parser (sre_parse before 3.11)
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_parse as _parser  # type: ignore[no-redef]
+
 from apiconform.surface import Resolver
 
 # Property names a server manages itself: never sent, and set aside when states are compared.
@@ -234,12 +239,10 @@ class _Builder:
         text = f"apiconform {leaf} {variant} {self.tag}"
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and not re.search(pattern, text):
-            for candidate in (f"AC{variant}", "AC", f"ac{variant}", str(variant), f"{'AB'[variant % 2]}C"):
-                if re.search(pattern, candidate):
-                    text = candidate
-                    break
-            else:
+            made = matching(pattern, variant)
+            if made is None:
                 raise Unbuildable(f"{name}: no value the kit makes matches the pattern {pattern!r}")
+            return made
         high = schema.get("maxLength")
         if isinstance(high, int) and len(text) > high:
             text = (f"{variant}{self.tag}" if high >= len(self.tag) + 1 else text[-high:])[:high]
@@ -267,6 +270,73 @@ class _Builder:
 
     def _null(self, schema: Mapping[str, Any], variant: int, name: str, depth: int) -> None:
         return None
+
+
+def matching(pattern: str, variant: int) -> str | None:
+    """A string `pattern` matches, made from its own parse (literals, classes, repeats at their
+    least, the first branch), the class members chosen by `variant`; None when that is not one."""
+    try:
+        parsed = _parser.parse(pattern)
+    except (re.error, ValueError, TypeError):
+        return None
+    try:
+        text = _emit(list(parsed), variant)
+    except (ValueError, IndexError, TypeError):
+        return None
+    return text if re.search(pattern, text) else None
+
+
+_CATEGORY = {"CATEGORY_DIGIT": "0123456789", "CATEGORY_WORD": "abcdefghij", "CATEGORY_SPACE": " ",
+             "CATEGORY_NOT_DIGIT": "abcdefghij", "CATEGORY_NOT_WORD": "-", "CATEGORY_NOT_SPACE": "abcdefghij"}
+
+
+def _emit(items: list[Any], variant: int) -> str:
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "ANY":
+            out.append("abcdefghij"[variant % 10])
+        elif name == "NOT_LITERAL":
+            out.append("a" if chr(arg) != "a" else "b")
+        elif name == "IN":
+            out.append(_member(arg, variant))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, sub = arg
+            times = max(low, 1) if high != 0 else 0
+            out.append("".join(_emit(list(sub), variant + n) for n in range(min(times, 64))))
+        elif name == "SUBPATTERN":
+            out.append(_emit(list(arg[-1]), variant))
+        elif name == "BRANCH":
+            out.append(_emit(list(arg[1][0]), variant))
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue
+        else:
+            raise ValueError(name)
+    return "".join(out)
+
+
+def _member(members: list[Any], variant: int) -> str:
+    if members and str(members[0][0]) == "NEGATE":
+        return "".join(c for c in "aA0-_" if c not in _emit_class(members[1:]))[:1] or "~"
+    choices = _emit_class(members)
+    return choices[variant % len(choices)]
+
+
+def _emit_class(members: list[Any]) -> str:
+    chars = ""
+    for op, arg in members:
+        name = str(op)
+        if name == "LITERAL":
+            chars += chr(arg)
+        elif name == "RANGE":
+            chars += "".join(chr(c) for c in range(arg[0], min(arg[1], arg[0] + 9) + 1))
+        elif name == "CATEGORY":
+            chars += _CATEGORY.get(str(arg), "a")
+    if not chars:
+        raise ValueError("empty class")
+    return chars
 
 
 def invalid_cases(writable: Writable) -> list[tuple[str, dict[str, Any]]]:

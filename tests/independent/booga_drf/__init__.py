@@ -28,6 +28,8 @@ from __future__ import annotations
 MODULE = "tests.independent.booga_drf"
 
 # Tenant A owns the seeded files, projects and tickets; tenant B owns three of each (tenancy rules).
+# The plugins whose resources take writes (POST on the list; PUT, PATCH, DELETE on the item).
+WRITABLE = ("files", "projects")
 KEY_A = "bge_indep_drf_tenant_a_5d1f0c7e9b2a4c68"
 KEY_B = "bge_indep_drf_tenant_b_8e3a6f214d0b7c95"
 # Tenant A keys for the rules a target file enables: one without the files scope (BGA-AUTH-SCOPE),

@@ -114,7 +114,7 @@ BREAKERS: tuple[str, ...] = (
     "BGA-WRITE-CREATE@tasks",
     # DELETE deletes the task but answers 200 with the deleted task as JSON, not 204 without a body.
     "BGA-WRITE-DELETE@tasks",
-    # An invalid invoice payload gets FastAPI's default 422 {"detail": [{"loc", "msg", "type"}, ...]}.
+    # An invalid invoice payload gets FastAPI's status, 422, in the error format ({detail, code}), no field map.
     "BGA-WRITE-INVALID@invoices",
 )
 # The breakers whose misbehaviour only a write shows (a read-only run sees a conformant server).

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -146,8 +146,10 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     settings: Settings = request.app.state.settings
     if plugin is not None and settings.breaks("BGA-WRITE-INVALID", plugin) \
             and any(e.get("loc", ("",))[0] == "body" for e in errors):
-        # Breaker: FastAPI's default handler left in place for this plugin's payloads, 422 {"detail": [...]}.
-        return await request_validation_exception_handler(request, exc)
+        # Breaker: FastAPI's status kept for this plugin's payloads: 422, in the error format of the
+        # rest of the API ({detail, code}) but without a field map and not the documented 400.
+        first = errors[0] if errors else {}
+        return error(422, f"{field_of(tuple(first.get('loc', ())))}: {message_of(first)}", "unprocessable_entity")
     for e in errors:
         if e.get("type") == "json_invalid":
             problem = (e.get("ctx") or {}).get("error", "")
