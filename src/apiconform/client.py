@@ -26,10 +26,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpcore
 import httpx
+from httpx._transports.default import map_httpcore_exceptions
+from httpx._urlparse import PATH_SAFE, QUERY_SAFE, UNRESERVED_CHARACTERS
 
 from apiconform import interrupt, phases
 from apiconform.errors import BudgetExhausted, ConfigError, Incomplete, TransportFault
@@ -62,6 +64,14 @@ KEPT_OF_TRUNCATED = 64 * 1024
 STOP_EVIDENCE = 3
 # The worker pool's defaults as httpx sets them (httpx.HTTPTransport), kept for the rebuilt pool.
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+
+# Characters httpx leaves as they are in a URL's path and query (httpx/_urlparse.py): a URL made of
+# them alone is sent as written, so the kit need not have httpx parse it (see Client._fast_url).
+_PATH_KEPT = UNRESERVED_CHARACTERS + PATH_SAFE
+_QUERY_KEPT = UNRESERVED_CHARACTERS + QUERY_SAFE
+# Header sets remembered as httpx builds them (Client._prepare): a run uses a handful; a test
+# sending random header values must not make the memory grow without bound.
+_HEADER_SETS = 1024
 
 # The monotonic time by which the request in flight (on this thread) must be complete.
 _DEADLINE: ContextVar[float | None] = ContextVar("apiconform_deadline", default=None)
@@ -222,10 +232,26 @@ def relative_to_base(base_path: str, path: str) -> str:
     return "/".join(parts) + sep + tail
 
 
+# scheme://authority -> its origin: asked for several times per request (credentials, faults).
+_ORIGINS: dict[str, tuple[str, str, int | None]] = {}
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
+    # The origin depends on the URL's scheme and authority alone: remembered by that prefix
+    # when it is plain (no character urlsplit would strip or split at).
+    prefix = None
+    if url.startswith(("http://", "https://")):
+        slash = url.find("/", 8)
+        if slash > 0 and url.isascii() and url.isprintable() and not any(c in url[:slash] for c in " ?#"):
+            prefix = url[:slash]
+            if (found := _ORIGINS.get(prefix)) is not None:
+                return found
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
+    origin = parts.scheme, (parts.hostname or "").lower(), port
+    if prefix is not None and len(_ORIGINS) < 256:
+        _ORIGINS[prefix] = origin
+    return origin
 
 
 def decode_body(raw: bytes, encoding: str | None, limit: int | None = None) -> tuple[bytes, str | None]:
@@ -254,6 +280,19 @@ def decode_body(raw: bytes, encoding: str | None, limit: int | None = None) -> t
             return body, f"Content-Encoding: {enc} stream is cut short (no end-of-stream marker)"
         return body, None
     return raw, f"Content-Encoding {enc!r} is not one the kit asked for"
+
+
+@dataclass
+class _Prepared:
+    """A request as httpx.Client.build_request makes it, in the pieces the connection pool takes."""
+
+    url: str  # as httpx says it (what is recorded)
+    scheme: bytes
+    host: bytes
+    port: int | None
+    target: bytes  # path and query
+    headers: list[tuple[bytes, bytes]]  # as sent, in order
+    recorded: list[tuple[str, str]]  # as recorded: httpx's names (lower case), without Host
 
 
 @dataclass
@@ -294,6 +333,7 @@ class Client:
         document_max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._joined: dict[str, str] = {}  # documented path -> its URL (url())
         self.origin = _origin(self.base_url)
         self.budget = budget or Budget(10_000)
         self.pacer = pacer or Pacer()
@@ -324,6 +364,13 @@ class Client:
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
             trust_env=False,  # no proxies or netrc credentials picked up from the environment
         )
+        # The kit's own transport: requests go to its connection pool directly, as httpx's
+        # transport would hand them over, without httpx's request and response models (about a
+        # fifth of the kit's time per request). Any other transport (in-process apps, tests'
+        # mocks) takes the request httpx builds.
+        self._pool = self._transport._pool if type(self._transport) is DeadlineTransport else None
+        self._authorities: dict[str, tuple[bytes, bytes, int | None] | None] = {}
+        self._header_sets: dict[tuple[Any, ...], tuple[list[tuple[bytes, bytes]], list[tuple[str, str]]]] = {}
 
     def close(self) -> None:
         self._http.close()
@@ -344,7 +391,12 @@ class Client:
         """
         if path_or_url.startswith(("http://", "https://")):
             return path_or_url
-        return urljoin(self.base_url + "/", relative_to_base(urlsplit(self.base_url).path, path_or_url))
+        if (joined := self._joined.get(path_or_url)) is None:
+            joined = urljoin(self.base_url + "/", relative_to_base(urlsplit(self.base_url).path, path_or_url))
+            if len(self._joined) >= 4096:
+                self._joined.clear()
+            self._joined[path_or_url] = joined  # the same few paths, asked for per request
+        return joined
 
     def same_origin(self, url: str) -> bool:
         return _origin(url) == self.origin
@@ -500,22 +552,30 @@ class Client:
             self.budget.take()
         cap = self.document_max_bytes if document else self.max_body_bytes
         t = self.document_timeouts if document else self.timeouts
-        request = self._http.build_request(method, url, params=params, headers=headers, content=content,
-                                           timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read,
-                                                                 pool=t.connect))
-        recorded = RecordedRequest(
-            method=method,
-            url=str(request.url),
-            headers=[(k, v) for k, v in request.headers.items() if k.lower() not in ("host",)],
-            body=content,
-        )
+        timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect)
+        request: httpx.Request | _Prepared
+        if self._pool is not None:
+            request = self._prepare(method, url, params, headers, content)
+            recorded = RecordedRequest(method=method, url=request.url, headers=list(request.recorded), body=content)
+        else:
+            request = self._http.build_request(method, url, params=params, headers=headers, content=content,
+                                               timeout=timeout)
+            recorded = RecordedRequest(
+                method=method,
+                url=str(request.url),
+                headers=_recorded_headers(request.headers),
+                body=content,
+            )
         exchange = Exchange(request=recorded, note=note)
         self.pacer.sent(key)
         started = time.monotonic()
         raw: _Raw | None = None
         try:
             with phases.current().nested("requests"):
-                raw = self._fetch(request, started, t.total, cap)
+                if isinstance(request, _Prepared):
+                    raw = self._fetch_pooled(method, request, content, timeout, started, t.total, cap)
+                else:
+                    raw = self._fetch(request, started, t.total, cap)
         except TransportFault as exc:
             exchange.error = str(exc)
         except httpx.TimeoutException as exc:
@@ -589,6 +649,113 @@ class Client:
             _DEADLINE.reset(token)
         return _Raw(response.status_code, list(response.headers.multi_items()), body, truncated)
 
+    def _prepare(self, method: str, url: str, params: Mapping[str, Any] | None, headers: dict[str, str],
+                 content: bytes | None) -> _Prepared:
+        """The request httpx.Client.build_request would make, byte for byte.
+
+        A URL httpx would send as written (the kit's own, nearly always) is not parsed again; the
+        headers, which depend only on the header set, the origin, the method and the body's length,
+        are built by httpx once per such set. Anything else is httpx's own build.
+        """
+        fast = self._fast_url(url, params)
+        if fast is not None:
+            prefix, said, target = fast
+            scheme, host, port = self._authorities[prefix]  # type: ignore[misc]
+            key = (method, prefix, tuple(headers.items()), None if content is None else len(content))
+            built = self._header_sets.get(key)
+            if built is None:
+                request = self._http.build_request(method, prefix + "/", headers=headers, content=content)
+                if len(self._header_sets) >= _HEADER_SETS:
+                    self._header_sets.clear()
+                built = self._header_sets[key] = (request.headers.raw, _recorded_headers(request.headers))
+            return _Prepared(said, scheme, host, port, target, built[0], built[1])
+        request = self._http.build_request(method, url, params=params, headers=headers, content=content)
+        return _Prepared(str(request.url), request.url.raw_scheme, request.url.raw_host, request.url.port,
+                         request.url.raw_path, request.headers.raw, _recorded_headers(request.headers))
+
+    def _fast_url(self, url: str, params: Mapping[str, Any] | None) -> tuple[str, str, bytes] | None:
+        """(scheme and authority, the URL as httpx says it, the request target) when httpx would
+        send `url` (with `params`) as written, its query being what httpx makes of simple
+        `params`; None when only httpx can tell (it then builds the request itself)."""
+        if url.startswith("http://"):
+            slash = url.find("/", 7)
+        elif url.startswith("https://"):
+            slash = url.find("/", 8)
+        else:
+            return None
+        if slash < 0:
+            return None
+        prefix, rest = url[:slash], url[slash:]
+        if prefix not in self._authorities:
+            self._authorities[prefix] = _canonical_authority(prefix)
+        if self._authorities[prefix] is None:
+            return None
+        path, sep, query = rest.partition("?")
+        # httpx drops "." and ".." segments and percent-encodes what is not in its safe sets.
+        if path.rstrip(_PATH_KEPT) or "/." in path or query.rstrip(_QUERY_KEPT):
+            return None
+        if params is not None:
+            if sep:
+                return None  # httpx re-encodes an existing query when merging params into it
+            if not params:
+                return prefix, url, rest.encode("ascii")  # no query, and none added
+            pairs = []
+            for name, value in params.items():
+                if type(name) is not str or type(value) not in (str, int):
+                    return None  # lists, booleans, None: httpx's own rules
+                pairs.append((name, str(value)))
+            query = urlencode(pairs)  # what httpx.QueryParams says
+            url, rest = f"{url}?{query}", f"{rest}?{query}"
+        return prefix, url, rest.encode("ascii")
+
+    def _fetch_pooled(self, method: str, prepared: _Prepared, content: bytes | None, timeout: httpx.Timeout,
+                      started: float, total: float, cap: int) -> _Raw:
+        """_fetch for the kit's own transport: what httpx's HTTPTransport does with the request
+        and its response (the same httpcore request, httpx's exceptions), without its models."""
+        token = _DEADLINE.set(started + total)
+        try:
+            request = httpcore.Request(
+                method, httpcore.URL(scheme=prepared.scheme, host=prepared.host, port=prepared.port,
+                                     target=prepared.target),
+                headers=prepared.headers, content=b"" if content is None else content,
+                extensions={"timeout": timeout.as_dict()})
+            assert self._pool is not None
+            with map_httpcore_exceptions():
+                response = self._pool.handle_request(request)
+            headers = httpx.Headers(response.headers)
+            stream = response.stream
+            try:
+                body, truncated = self._read_capped_pooled(stream, headers, started, total, cap)  # type: ignore[arg-type]
+            finally:
+                # Unread data is never drained: closing mid-body drops the connection.
+                if hasattr(stream, "close"):
+                    stream.close()
+        finally:
+            _DEADLINE.reset(token)
+        return _Raw(response.status, list(headers.multi_items()), body, truncated)
+
+    def _read_capped_pooled(self, stream: Iterable[bytes], headers: httpx.Headers, started: float, total: float,
+                            cap: int) -> tuple[bytes, bool]:
+        # As _read_capped over httpx's Response.iter_raw, which maps httpcore's exceptions to
+        # httpx's and skips empty chunks.
+        limit = cap
+        announced = _int_header(headers.get("content-length"))
+        if announced is not None and announced > limit:
+            limit = min(limit, KEPT_OF_TRUNCATED)
+        chunks: list[bytes] = []
+        size = 0
+        with map_httpcore_exceptions():
+            for chunk in stream:
+                if not chunk:
+                    continue
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() - started > total:
+                    raise TransportFault(f"no complete response within the total deadline of {total:g}s")
+                if size > limit:
+                    return b"".join(chunks)[:limit], True
+        return b"".join(chunks), False
+
     def _read_capped(self, response: httpx.Response, started: float, total: float, cap: int) -> tuple[bytes, bool]:
         limit = cap
         announced = _int_header(response.headers.get("content-length"))
@@ -620,6 +787,24 @@ def _int_header(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _recorded_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers.items() if k.lower() not in ("host",)]
+
+
+def _canonical_authority(prefix: str) -> tuple[bytes, bytes, int | None] | None:
+    """(scheme, host, port) as httpx sends them, when httpx says `prefix` (scheme://host[:port])
+    as written; None when it would not (upper case, a default port, IDNA, user info, ...)."""
+    if "@" in prefix:
+        return None
+    try:
+        url = httpx.URL(prefix + "/")
+    except (httpx.InvalidURL, ValueError):
+        return None
+    if str(url) != prefix + "/":
+        return None
+    return url.raw_scheme, url.raw_host, url.port
 
 
 def _lower_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
