@@ -26,8 +26,9 @@ GUIDE = ROOT / "docs" / "guide.md"
 NEEDS = {
     "token_b": "a second tenant's key: `APICONFORM_TOKEN_B` (or the variable `[credentials] token_b_env` names)",
     "writes": "`--allow-writes` (or `[target] allow_writes = true`); Booga's write rules create, change and "
-              "delete files, so they also need a files resource (in the OpenAPI document, or named by `[paths] list` "
-              "and `item`)",
+              "delete on every writable resource the OpenAPI document declares (a JSON POST on a list, PUT, PATCH or "
+              "DELETE on its items), and without a document on the files resource (or the one `[paths] list` and "
+              "`item` name)",
     "exhaust": "`--exhaust-rate-limit` (or `[target] exhaust_rate_limit = true`); best with a key of its own and a "
                "small limit, named by `[credentials] exhaust_token_env`",
     "scoped_key": "a valid key lacking a scope, named by `[credentials] scoped_token_env`, and the request it must be "
