@@ -65,8 +65,7 @@ def test_other_tenant_cannot_change_or_delete(ctx: Context, endpoint: Endpoint) 
         path = space.writable.path(made)
         problems: list[str] = []
         evidence: list[Exchange] = []
-        for method in (m for m in ("PUT", "PATCH", "DELETE") if m in space.writable.methods):
-            body = space.body("replace" if method == "PUT" else "patch") if method != "DELETE" else None
+        for method, body in space.updates():
             ex = write(ctx, method, path, auth="b", body=body, note=f"tenant B's key: {method} of tenant A's resource")
             after = space.read(made, note=f"tenant A reads its resource after tenant B's {method}")
             ctx.judge(ex, after)
@@ -192,8 +191,7 @@ def test_writes_without_a_valid_key_are_401_and_change_nothing(ctx: Context, end
         made, _ = space.create("tenant A creates a resource to try the other writes on")
         original = own_state(space, made, "tenant A reads its resource before the writes without a valid key")
         path = space.writable.path(made)
-        for method in (m for m in ("PUT", "PATCH", "DELETE") if m in space.writable.methods):
-            body = space.body("replace" if method == "PUT" else "patch") if method != "DELETE" else None
+        for method, body in space.updates():
             for what, headers in ways:
                 judge(write(ctx, method, path, auth=None, headers=dict(headers), body=body,
                             note=f"{method} {what}", key_note=what), what)

@@ -26,7 +26,7 @@ from apiconform.exchange import Exchange
 from apiconform.items import unobservable
 from apiconform.profiles.booga.checks import json_body
 from apiconform.surface import Endpoint
-from apiconform.writable import Unbuildable, Writable, payload
+from apiconform.writable import Unbuildable, Writable, invalid_cases, payload
 
 LEDGER = "bga:writes"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -134,6 +134,23 @@ class Workspace:
             raise Incomplete(f"POST {self.writable.collection} did not create a resource (status {ex.status}): "
                              "this rule cannot be checked without one", ex)
         return made, ex
+
+    def invalid_posts(self, most: int | None = None) -> Iterator[tuple[str, Exchange]]:
+        """(field, answer) of each POST made invalid in one field (writable.invalid_cases);
+        anything such a POST created is deleted with the rest."""
+        cases = invalid_cases(self.writable)
+        if not cases:
+            unobservable(f"{self.writable.collection}'s request schema has no required or typed field to get wrong")
+        for field_name, body in cases[:most]:
+            ex = write(self.ctx, "POST", self.writable.collection, body=body, note=f"invalid payload ({field_name})")
+            self.adopt(ex)
+            yield field_name, ex
+
+    def updates(self) -> list[tuple[str, dict[str, Any] | None]]:
+        """(method, body) of each write the item declares: PUT (a full body), PATCH, DELETE."""
+        bodies = {"PUT": "replace", "PATCH": "patch"}
+        return [(m, self.body(bodies[m]) if m in bodies else None) for m in ("PUT", "PATCH", "DELETE")
+                if m in self.writable.methods]
 
     def read(self, ident: str, auth: str | None = "primary", note: str = "") -> Exchange:
         return self.ctx.get(self.writable.path(ident), auth=auth,
