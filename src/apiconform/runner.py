@@ -9,7 +9,6 @@ from typing import Any
 
 import _hypothesis_pytestplugin
 import pytest
-import pytest_base_url.plugin
 
 from apiconform import interrupt, phases
 from apiconform import plugin as apiconform_plugin
@@ -59,25 +58,38 @@ class _Bridge:
 # writes its own junit.xml), doctest, pastebin and the legacy path fixtures; and the fixtures no
 # suite asks for (tmp_path, monkeypatch, recwarn, subtests), unittest classes no suite has, and
 # run modes the kit never starts (--pdb, --setup-only/-plan, --stepwise, a faulthandler
-# timeout): each is a module to import and hooks to call around every test. The plugins a run
-# needs are handed to pytest as modules (ENGINE_PLUGINS): `-p NAME` would make pytest scan every
+# timeout), and log capture (nothing in the kit logs; it wrapped each phase of every test, ~60
+# us a test): each is a module to import and hooks to call around every test. The plugins a run
+# needs are handed to pytest directly (ENGINE_PLUGINS): `-p NAME` would make pytest scan every
 # installed distribution's entry points for NAME first, ~3 ms each. Output is captured at the
 # sys level: the suites write nothing and start no process, so the file-descriptor capture's
 # dup2 and temporary-file reads around every test phase would buy nothing.
+class _BaseUrlOption:
+    """pytest-base-url's `--base-url` (what the plugin reads in plain pytest), without that
+    plugin's two session fixtures, which no suite uses: one autouse, both asking for pytest's
+    `request`, which pytest builds anew (with an inspect.signature) for each of them before every
+    test, ~100 us a test. Nor is its `--verify-base-url` GET sent: every request of a run goes
+    through the kit's Client."""
+
+    def pytest_addoption(self, parser: pytest.Parser) -> None:
+        parser.addoption("--base-url", metavar="url", default=None, help="base url for the application under test.")
+
+
 UNUSED_FIXTURES_AND_MODES = ("tmpdir", "monkeypatch", "recwarn", "subtests", "unittest", "debugging", "setuponly",
                              "setupplan", "stepwise", "faulthandler")
-ENGINE_PLUGINS = (apiconform_plugin, pytest_base_url.plugin, _hypothesis_pytestplugin)
+ENGINE_PLUGINS = (apiconform_plugin, _BaseUrlOption(), _hypothesis_pytestplugin)
 ENGINE_ARGS = ("--assert=plain", "--disable-plugin-autoload", "--capture=sys",
                *(arg for name in ("unraisableexception", "threadexception", "junitxml", "doctest", "pastebin",
-                                  "legacypath", *UNUSED_FIXTURES_AND_MODES)
+                                  "legacypath", "logging", *UNUSED_FIXTURES_AND_MODES)
                  for arg in ("-p", f"no:{name}")))
 
 
 def pytest_args(profile: str, options: Options, verbose: bool = False) -> list[str]:
     args = [str(suites_dir(profile)), "-p", "no:cacheprovider", "--import-mode=importlib", *ENGINE_ARGS]
     args += ["-p", "no:terminal"] if not verbose else ["-v", "--tb=short"]
-    # Always said, empty for the embedded mock: pytest-base-url would otherwise take its default
-    # from PYTEST_BASE_URL, which a CI job may set for another suite, and send the key there.
+    # Always said, empty for the embedded mock: pytest-base-url (where it is loaded) would otherwise
+    # take its default from PYTEST_BASE_URL, which a CI job may set for another suite, and send the
+    # key there.
     args += ["--base-url", options.base_url or ""]
     if options.target_file:
         args += ["--target", options.target_file]
