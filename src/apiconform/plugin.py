@@ -320,23 +320,50 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from exc
     state.total_items = sum(1 for it in items if rule_of(it) is not None)
+    where: dict[Any, tuple[str, int | None]] = {}
     for item in items:
         if (rule := rule_of(item)) is not None:
             state.tests_of.setdefault(rule.id, []).append(item.nodeid)
+            _share_location(item, where)
+
+
+def _share_location(item: pytest.Item, where: dict[Any, tuple[str, int | None]]) -> None:
+    """The items of one test function (one per endpoint) share its file and line: pytest finds
+    them per item (Item.location, asked for as each item starts), reading the function's source
+    each time, ~70 us an item. Found for the first, set on the others as pytest would."""
+    if type(item) is not pytest.Function:
+        return
+    function = item.obj
+    if function not in where:
+        where[function] = item.location[:2]
+    else:
+        item.__dict__["location"] = (*where[function], item.getmodpath())  # Item.location is a cached_property
+
+
+# The test being set up or run (pytest_runtest_setup): `ctx` reads it from here rather than asking
+# for pytest's `request`, whose fixture definition pytest builds anew, with an inspect.signature,
+# each time it is asked for (twice a test).
+_RUNNING: list[pytest.Item] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _RUNNING[:] = [item]
 
 
 @pytest.fixture
-def ctx(request: pytest.FixtureRequest) -> Any:
+def ctx() -> Any:
     """The conformance context of the running test's profile, set up for its rule."""
-    state: ApiconformState = request.config.stash[STATE]
-    rule = rule_of(request.node)
+    node = _RUNNING[0]
+    state: ApiconformState = node.config.stash[STATE]
+    rule = rule_of(node)
     if rule is None:
-        raise pytest.UsageError(f"{request.node.nodeid}: conformance test without @pytest.mark.rule")
+        raise pytest.UsageError(f"{node.nodeid}: conformance test without @pytest.mark.rule")
     context = state.session(rule.profile).context
     context.rule = rule
     context.notes = []
     context.judged = []
-    endpoint = items.endpoint_of(request.node)
+    endpoint = items.endpoint_of(node)
     context.endpoint = endpoint if isinstance(endpoint, Endpoint) else None
     label = f":{endpoint.label}" if isinstance(endpoint, Endpoint) else ""
     context.rng = random.Random(f"{context.seed}:{rule.id}{label}")
