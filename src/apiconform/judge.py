@@ -35,16 +35,33 @@ def judge_run(profile: str, results: Mapping[str, RuleResult], exchanges: Iterab
             result = results.get(rule_id)
             if result is None:
                 continue  # not selected in this run (--rules)
-            judge_rule(result, [ex for ex in relevant if checks.applies(rule_id, ex)])
+            judge_rule(result, *_applicable_findings(rule_id, relevant))
 
 
-def judge_rule(result: RuleResult, applicable: list[Exchange]) -> None:
+def _applicable_findings(rule_id: str, exchanges: list[Exchange]) -> tuple[list[Exchange], list[list[str]]]:
+    """The exchanges a check of the rule applies to (checks.applies), each with every message of
+    the rule's checks (checks.findings): each check's `applies`, which may parse the URL, asked
+    once per exchange rather than twice (a run of 8,000 exchanges asks some 100,000 times)."""
+    registered = checks.REGISTRY.get(rule_id, [])
+    applicable: list[Exchange] = []
+    found: list[list[str]] = []
+    for ex in exchanges:
+        hits = [r for r in registered if r.applies(ex)]
+        if hits:
+            applicable.append(ex)
+            found.append([message for r in hits for message in r.func(ex)])
+    return applicable, found
+
+
+def judge_rule(result: RuleResult, applicable: list[Exchange], findings: list[list[str]] | None = None) -> None:
+    """Hold the rule to the exchanges its checks apply to; `findings`, one list per exchange, when
+    they are known already (checks.findings)."""
     rule_id = result.rule.id
     offenders: list[tuple[Exchange, list[str]]] = []
     remarks: list[str] = []
     unjudged: list[tuple[Exchange, str]] = []  # the kit's own limit kept it from judging these
-    for ex in applicable:
-        found = checks.findings(rule_id, ex)
+    for index, ex in enumerate(applicable):
+        found = findings[index] if findings is not None else checks.findings(rule_id, ex)
         problems = [m for m in found if not isinstance(m, checks.Remark | checks.Unjudged)]
         if problems:
             offenders.append((ex, problems))
