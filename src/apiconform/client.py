@@ -232,6 +232,11 @@ def relative_to_base(base_path: str, path: str) -> str:
     return "/".join(parts) + sep + tail
 
 
+@cache
+def _loopback(host: str) -> bool:
+    return is_loopback_host(host)  # an ipaddress parse, asked for per request with a credential
+
+
 # scheme://authority -> its origin: asked for several times per request (credentials, faults).
 _ORIGINS: dict[str, tuple[str, str, int | None]] = {}
 
@@ -406,7 +411,7 @@ class Client:
         if not self.same_origin(url):
             raise ConfigError(f"refusing to send a credential to {self.redactor.text(url)}: "
                               "not the target's origin")
-        if scheme == "http" and not self.in_process and not is_loopback_host(host) \
+        if scheme == "http" and not self.in_process and not _loopback(host) \
                 and not self.allow_insecure_http:
             raise ConfigError(f"refusing to send a credential over plain HTTP to non-loopback host {host}")
 
@@ -596,7 +601,8 @@ class Client:
             raise TransportFault(f"{method} {self.redactor.text(url)}: {exchange.error}", exchange)
         if self.same_origin(url):
             self._faults, self._answered = [], True
-        body, decode_error = decode_body(raw.body, _lower_headers(raw.headers).get("content-encoding"), cap)
+        lowered = _lower_headers(raw.headers)
+        body, decode_error = decode_body(raw.body, lowered.get("content-encoding"), cap)
         if raw.truncated and decode_error and body is not raw.body:
             decode_error = None  # the kit stopped reading: a short stream is its own doing
         truncated = raw.truncated or len(body) > cap
@@ -610,7 +616,7 @@ class Client:
             decode_error=decode_error,
             size_cap=cap,
         )
-        self.pacer.observe(key, raw.status, _lower_headers(raw.headers))
+        self.pacer.observe(key, raw.status, lowered)
         self.recorder.record(exchange, path)
         return exchange
 
