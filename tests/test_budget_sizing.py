@@ -25,6 +25,7 @@ class _Ctx:
         from apiconform.target import TargetConfig
 
         self.profile = "booga"
+        self.allow_writes = False
         self.target = TargetConfig(profile="booga", max_requests_given=given)
         self.client: Any = type("C", (), {"budget": Budget(DEFAULT_MAX_REQUESTS)})()
 

@@ -1,5 +1,5 @@
 """fleet.html in a real browser (headless Chromium, as tests/test_report_browser.py drives it):
-20 targets by the 37 Booga rules on a 1366-pixel-wide screen. The page itself never scrolls
+20 targets by the 40 Booga rules on a 1366-pixel-wide screen. The page itself never scrolls
 sideways; the matrix scrolls inside its own container with the rule column pinned. What needs
 attention (each target that failed or is incomplete, and why) comes first, above the matrix.
 
@@ -18,6 +18,7 @@ import pytest
 from tests import test_report_browser as report_browser
 from tests.test_report_browser import WIDTH, Browser
 
+from apiconform.catalog import load_catalog
 from apiconform.report.fleet import FleetEntry, write_fleet_artifacts
 from apiconform.runner import run
 from apiconform.session import Options
@@ -27,6 +28,7 @@ browser = report_browser.browser
 pytestmark = report_browser.pytestmark
 
 TARGETS = 20
+RULES = len(load_catalog("booga").rules)
 BGA_MUTANT = "BGA-RESOURCE-FIELDS"
 
 
@@ -70,7 +72,7 @@ def make_fleet(folder: Path) -> dict[str, Any]:
 def fleet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("fleet-browser")
     fleet = make_fleet(folder)
-    assert len(fleet["targets"]) == TARGETS and len(fleet["rules"]) == 37
+    assert len(fleet["targets"]) == TARGETS and len(fleet["rules"]) == RULES
     return folder
 
 
@@ -81,7 +83,7 @@ WRAP = "document.querySelector('.matrix-wrap')"
 def test_matrix_fits_the_screen_with_the_rule_column_pinned(browser: Browser, fleet_dir: Path) -> None:
     browser.open(fleet_dir / "fleet.html")
     assert browser.eval("window.innerWidth") == WIDTH
-    assert browser.eval("document.querySelectorAll('table.matrix tr[data-rule]').length") == 37
+    assert browser.eval("document.querySelectorAll('table.matrix tr[data-rule]').length") == RULES
     assert browser.eval("document.querySelectorAll('table.matrix thead th').length") == TARGETS + 1
     # No page-level sideways scrolling: the matrix is wider than the screen, and scrolls in its box.
     assert browser.eval("document.documentElement.scrollWidth <= window.innerWidth")
@@ -142,7 +144,7 @@ def test_what_needs_attention_comes_first_with_its_reason(browser: Browser, flee
     assert all(text.split()[0] == "fail" for _, text in items[:len(failing)])  # failed targets first
     down = dict(items)[f"vendor-{UNREACHABLE:02d}"]
     assert down.startswith("incomplete")
-    assert "error in 37 rules: not run: target unreachable after 3 consecutive faults" in down
+    assert f"error in {RULES} rules: not run: target unreachable after 3 consecutive faults" in down
     assert "connection to 127.0.0.1:" in down and "refused" in down
     assert "worker timed out after 600 s" in dict(items)[f"vendor-{TARGETS - 1:02d}"]
     assert f"failed: {BGA_MUTANT}" in dict(items)["vendor-01"]
