@@ -104,3 +104,44 @@ def test_the_whole_run_judgement_is_what_the_checks_say(profile: str, monkeypatc
             (expected.verdict, expected.reason, expected.notes, expected.judged), rule_id
         assert [id(ex) for ex in got.evidence] == [id(ex) for ex in expected.evidence], rule_id
     assert {r.verdict for r in once.values()} >= {"fail"}
+
+
+FREEZE_SCRIPT = """
+import gc, json, sys
+from apiconform import plugin
+counts = []
+finish = plugin.pytest_collection_finish
+def collection_finish(session):
+    finish(session)
+    counts.append(gc.get_freeze_count())
+plugin.pytest_collection_finish = collection_finish
+from apiconform.cli import main
+sys.argv = ["apiconform", "run", "boomerang", "--no-reports", "--quiet"]
+code = main()  # the command line of this process: its collector paused at start-up
+print(json.dumps({"code": code, "after_start_up": counts[0], "at_exit": gc.get_freeze_count(),
+                  "enabled": gc.isenabled()}))
+"""
+
+
+def test_a_command_line_run_freezes_what_outlives_its_rules(tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APICONFORM_TOKEN")}
+    done = subprocess.run([sys.executable, "-c", FREEZE_SCRIPT], capture_output=True, text=True, env=env,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0 and result["enabled"] is True
+    assert result["at_exit"] > result["after_start_up"] > 10_000  # the run's survivors as well
+
+
+def test_an_in_process_run_leaves_the_hosts_collector_alone() -> None:
+    import gc
+
+    before = gc.get_freeze_count()
+    args = pytest_args("boomerang", Options(rules=["BMR-AUTH-INVALID"], write_reports=False))
+    assert pytest.main(args, plugins=list(ENGINE_PLUGINS)) == 0
+    assert gc.get_freeze_count() == before and gc.isenabled()
