@@ -10,11 +10,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apiconform.client import Client, Credential, DeadlineTransport, _origin
+from apiconform.client import Client, Credential, DeadlineTransport, _decoded_headers, _origin
+from apiconform.exchange import RecordedResponse
 
 BASE = "http://127.0.0.1:8731"
 ODD = " \"#%<>?`{}[]|\\^~!$&'()*+,;=:@./é\t"
@@ -169,3 +171,29 @@ def serving() -> Iterator[tuple[int, list[bytes]]]:
 ])
 def test_the_kits_own_urls_are_not_parsed_again(client: Client, url: str, params: Any, fast: bool) -> None:
     assert (client._fast_url(url, params) is not None) == fast
+
+
+raw_header = st.tuples(st.binary(min_size=1, max_size=6).filter(lambda b: b"\r" not in b and b"\n" not in b),
+                       st.binary(max_size=6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.lists(st.one_of(raw_header, st.tuples(st.sampled_from([b"Content-Length", b"content-length", b"X-A"]),
+                                                    st.sampled_from([b"5", b"12", b"x", "é".encode()]))),
+                    max_size=6))
+def test_response_headers_as_httpx_decodes_them(raw: list[tuple[bytes, bytes]]) -> None:
+    headers = httpx.Headers(raw)
+    decoded = _decoded_headers(raw)
+    assert decoded == headers.multi_items()
+    lengths = [value for name, value in decoded if name == "content-length"]
+    assert (", ".join(lengths) if lengths else None) == headers.get("content-length")
+
+
+def test_a_response_header_is_its_first_value_in_any_case() -> None:
+    response = RecordedResponse(200, [("Content-Type", "a"), ("content-type", "b"), ("X-İ", "c")], b"")
+    assert response.header("CONTENT-type") == "a" and response.header("x-i̇") == "c"
+    assert response.header("missing") is None
+    response.headers.insert(0, ("content-type", "z"))  # changed in place: seen
+    assert response.header("content-type") == "z"
+    response.headers = [("Retry-After", "3")]  # replaced: seen
+    assert response.header("retry-after") == "3" and response.header("content-type") is None

@@ -728,7 +728,7 @@ class Client:
             assert self._pool is not None
             with map_httpcore_exceptions():
                 response = self._pool.handle_request(request)
-            headers = httpx.Headers(response.headers)
+            headers = _decoded_headers(response.headers)
             stream = response.stream
             try:
                 body, truncated = self._read_capped_pooled(stream, headers, started, total, cap)  # type: ignore[arg-type]
@@ -738,14 +738,15 @@ class Client:
                     stream.close()
         finally:
             _DEADLINE.reset(token)
-        return _Raw(response.status, list(headers.multi_items()), body, truncated)
+        return _Raw(response.status, headers, body, truncated)
 
-    def _read_capped_pooled(self, stream: Iterable[bytes], headers: httpx.Headers, started: float, total: float,
-                            cap: int) -> tuple[bytes, bool]:
+    def _read_capped_pooled(self, stream: Iterable[bytes], headers: list[tuple[str, str]], started: float,
+                            total: float, cap: int) -> tuple[bytes, bool]:
         # As _read_capped over httpx's Response.iter_raw, which maps httpcore's exceptions to
         # httpx's and skips empty chunks.
         limit = cap
-        announced = _int_header(headers.get("content-length"))
+        lengths = [value for name, value in headers if name == "content-length"]
+        announced = _int_header(", ".join(lengths) if lengths else None)  # as httpx.Headers.get says it
         if announced is not None and announced > limit:
             limit = min(limit, KEPT_OF_TRUNCATED)
         chunks: list[bytes] = []
@@ -793,6 +794,17 @@ def _int_header(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _decoded_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    """httpx.Headers(raw).multi_items(): lower-cased names, and every name and value decoded as
+    ASCII, else UTF-8, else ISO-8859-1, whichever first decodes them all."""
+    for encoding in ("ascii", "utf-8"):
+        try:
+            return [(name.lower().decode(encoding), value.decode(encoding)) for name, value in raw]
+        except UnicodeDecodeError:
+            continue
+    return [(name.lower().decode("iso-8859-1"), value.decode("iso-8859-1")) for name, value in raw]
 
 
 def _recorded_headers(headers: httpx.Headers) -> list[tuple[str, str]]:

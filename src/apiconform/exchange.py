@@ -49,11 +49,19 @@ class RecordedResponse:
     size_cap: int | None = None  # the cap the kit read it with (named when it was truncated)
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        """The first value of the header `name` (any case), None without one."""
+        return self._first_values().get(name.lower())
+
+    def _first_values(self) -> dict[str, str]:
+        # Lower-cased name -> first value, built once per headers list: the checks and the tests
+        # ask a response for its headers a few dozen times each (a scan of every name, lowered).
+        index = self.__dict__.get("_index")
+        if index is None or index[0] is not self.headers or index[1] != len(self.headers):
+            first: dict[str, str] = {}
+            for key, value in self.headers:
+                first.setdefault(key.lower(), value)
+            index = self.__dict__["_index"] = (self.headers, len(self.headers), first)
+        return index[2]
 
     def header_all(self, name: str) -> list[str]:
         lname = name.lower()
