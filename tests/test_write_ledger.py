@@ -41,6 +41,11 @@ def test_every_write_is_reported_and_nothing_is_left_behind() -> None:
     assert {"tenant A", "tenant B", "without credentials", "tenant A (clean-up)"} <= keys
     assert writes["created"] > 0 and writes["left_behind"] == []
     assert writes["cleanup"].startswith("complete")
+    # The console and summary.md say it in one line.
+    from apiconform.report.console import render_summary
+
+    assert "clean-up complete" in render_summary(outcome.run) and f"writes: {len(writes['sent'])} sent" in \
+        render_summary(outcome.run)
     # Each POST that created something is followed, in the same rule, by its clean-up DELETE.
     made = [w["created"] for w in writes["sent"] if w.get("created")]
     deleted = {w["path"] for w in writes["sent"] if w["method"] == "DELETE" and 200 <= (w["status"] or 0) < 300}

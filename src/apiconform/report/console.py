@@ -3,8 +3,10 @@ totals, what the run sent, and where the reports went."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from apiconform.redact import REDACTOR
 from apiconform.report.json_report import SAFE_METHODS
@@ -34,7 +36,22 @@ def safety_statement(mode: str, methods: Iterable[str], allow_writes: bool) -> t
 
 def safety_line(run: RunResult) -> str:
     headline, rest = safety_statement(run.mode, (method for method, _path in run.methods), run.allow_writes)
-    return f"safety: {headline} {rest}"
+    line = f"safety: {headline} {rest}"
+    said = writes_statement(run.extra.get("writes"))
+    return line + (f"\n{said}" if said else "")
+
+
+def writes_statement(writes: Any) -> str:
+    """One line on the writes a run sent (report.json `writes` has each): how many, of which
+    methods, where, and whether everything the kit created was deleted again."""
+    if not isinstance(writes, dict) or not writes.get("sent"):
+        return ""
+    sent = writes["sent"]
+    methods = Counter(str(w.get("method")) for w in sent)
+    where = sorted({str(w.get("endpoint")) for w in sent if w.get("endpoint")})
+    return (f"writes: {len(sent)} sent ({', '.join(f'{n} {m}' for m, n in sorted(methods.items()))}) on "
+            f"{', '.join(where) or 'the target'}; {writes.get('created', 0)} created by the kit; clean-up "
+            f"{writes.get('cleanup', '')} (report.json: writes)")
 
 
 def render_summary(run: RunResult, report_dir: Path | None = None, *, attention_only: bool = False) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiconform.report.console import safety_statement
+from apiconform.report.console import safety_statement, writes_statement
 
 ICONS = {"pass": "✅", "fail": "❌", "incomplete": "⚠️", "error": "⚠️", "skip": "⏭️", "waived": "📝"}
 # A reason longer than this is cut: a job summary is a glance, report.html has the rest.
@@ -64,6 +64,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     headline, rest = safety_statement(target.get("mode", ""), (m["method"] for m in safety.get("methods_sent") or []),
                                       bool(safety.get("allow_writes")))
     lines.append(f"- safety: **{md_text(headline)}** {md_text(rest)}")
+    if said := writes_statement(report.get("writes")):
+        lines.append(f"- {md_text(said, limit=10_000)}")
     surface = report.get("surface") or {}
     if surface:
         kinds = ", ".join(f"{n} {k}" for k, n in (surface.get("kinds") or {}).items() if n)
