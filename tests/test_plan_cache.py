@@ -163,3 +163,28 @@ def test_a_run_leaves_nothing_in_the_working_folder(tmp_path: Path, cache: str) 
         assert list((cache_folder / "hypothesis" / "unicode_data").rglob("codec-*"))
     else:
         assert not cache_folder.exists()
+
+
+def test_a_new_cache_folder_has_the_unicode_tables_computed_beside_the_rules(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # A first run (an empty cache folder) computes hypothesis's Unicode tables in a thread while
+    # the rules wait for answers; the sweep waits for it. A later run finds them and starts none.
+    from apiconform import plan_cache
+
+    monkeypatch.setenv("APICONFORM_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(plan_cache, "_unicode_tables", None)
+    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+
+    before = storage_directory().path
+    try:
+        plan_cache.use_for_hypothesis()
+        assert not plan_cache._unicode_tables_known()
+        plan_cache.warm_unicode_tables()
+        assert plan_cache._unicode_tables is not None
+        plan_cache.wait_for_unicode_tables()
+        assert plan_cache._unicode_tables_known()
+        monkeypatch.setattr(plan_cache, "_unicode_tables", None)
+        plan_cache.warm_unicode_tables()
+        assert plan_cache._unicode_tables is None  # known: nothing to compute
+    finally:
+        set_hypothesis_home_dir(before)

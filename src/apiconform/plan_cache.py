@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -161,3 +162,42 @@ def use_for_hypothesis() -> None:
     from hypothesis.configuration import set_hypothesis_home_dir
 
     set_hypothesis_home_dir(hypothesis_home())
+
+
+# -- hypothesis's Unicode tables ----------------------------------------------------------------
+# A first run (an empty cache folder, as in CI) has hypothesis compute its Unicode tables before
+# the sweep can draw a string: every code point's category and whether UTF-8 encodes it (~2 s of
+# CPU on a 2-core machine, then kept on disk beside the plans). They depend on the Python build
+# only, so they are computed in a thread from the first rule on, while the rules mostly wait for
+# the target's answers; the sweep waits for that thread before it draws. Nothing it computes
+# changes what is drawn: the tables are the same whoever computes them, and when.
+_unicode_tables: threading.Thread | None = None
+
+
+def _unicode_tables_known() -> bool:
+    from hypothesis.internal.charmap import charmap_file
+
+    return charmap_file().exists() and charmap_file("codec-v2-utf-8").exists()
+
+
+def warm_unicode_tables() -> None:
+    global _unicode_tables
+    if _unicode_tables is not None or _unicode_tables_known():
+        return
+
+    def compute() -> None:
+        from hypothesis.internal import charmap
+
+        charmap.charmap()
+        charmap.intervals_from_codec("utf-8")
+        # Without the tables on disk, the cache folder is new: no plan is known either, and the
+        # sweep will load schemathesis (~0.5 s) to draw one.
+        import schemathesis  # noqa: F401
+
+    _unicode_tables = threading.Thread(target=compute, name="apiconform-unicode-tables", daemon=True)
+    _unicode_tables.start()
+
+
+def wait_for_unicode_tables() -> None:
+    if _unicode_tables is not None:
+        _unicode_tables.join()

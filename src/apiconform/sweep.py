@@ -167,6 +167,7 @@ def plan(ctx: Context) -> list[PlannedRequest]:
             planned = [PlannedRequest.from_dict(row) for row in known]
         else:
             schema = _schemathesis().openapi.from_dict(document, config=plan_cache.schemathesis_config())
+            plan_cache.wait_for_unicode_tables()
             planned = _outside_any_test(lambda: generate(schema, limit, ctx.seed))
             plan_cache.store(document, limit, ctx.seed, [row.as_dict() for row in planned])
     return [dataclasses.replace(row, path=prefix + row.path) for row in planned] if prefix else planned
