@@ -174,8 +174,11 @@ def test_a_new_cache_folder_has_the_unicode_tables_computed_beside_the_rules(tmp
     monkeypatch.setenv("APICONFORM_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(plan_cache, "_unicode_tables", None)
     from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+    from hypothesis.internal import charmap
 
     before = storage_directory().path
+    monkeypatch.setattr(charmap, "_charmap", None)  # as in a new process: computed, not remembered
+    charmap.intervals_from_codec.cache_clear()
     try:
         plan_cache.use_for_hypothesis()
         assert not plan_cache._unicode_tables_known()
