@@ -28,8 +28,9 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
-import threading
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -167,11 +168,16 @@ def use_for_hypothesis() -> None:
 # -- hypothesis's Unicode tables ----------------------------------------------------------------
 # A first run (an empty cache folder, as in CI) has hypothesis compute its Unicode tables before
 # the sweep can draw a string: every code point's category and whether UTF-8 encodes it (~2 s of
-# CPU on a 2-core machine, then kept on disk beside the plans). They depend on the Python build
-# only, so they are computed in a thread from the first rule on, while the rules mostly wait for
-# the target's answers; the sweep waits for that thread before it draws. Nothing it computes
-# changes what is drawn: the tables are the same whoever computes them, and when.
-_unicode_tables: threading.Thread | None = None
+# CPU, then kept on disk beside the plans, written atomically). They depend on the Python build
+# only, so a process of their own computes them from the first rule on, on the core the rules
+# leave idle while they wait for the target's answers (a thread would take its turns from the
+# rules: one interpreter lock); the sweep waits for it, then reads them from disk. Nothing drawn
+# changes: the tables are the same whoever computes them. Should that process fail, hypothesis
+# computes them itself, as before.
+_UNICODE_TABLES = ("from hypothesis.internal import charmap\n"
+                   "charmap.charmap()\n"
+                   "charmap.intervals_from_codec('utf-8')\n")
+_unicode_tables: subprocess.Popen[bytes] | None = None
 
 
 def _unicode_tables_known() -> bool:
@@ -184,20 +190,27 @@ def warm_unicode_tables() -> None:
     global _unicode_tables
     if _unicode_tables is not None or _unicode_tables_known():
         return
+    from hypothesis.configuration import storage_directory
 
-    def compute() -> None:
-        from hypothesis.internal import charmap
-
-        charmap.charmap()
-        charmap.intervals_from_codec("utf-8")
-        # Without the tables on disk, the cache folder is new: no plan is known either, and the
-        # sweep will load schemathesis (~0.5 s) to draw one.
-        import schemathesis  # noqa: F401
-
-    _unicode_tables = threading.Thread(target=compute, name="apiconform-unicode-tables", daemon=True)
-    _unicode_tables.start()
+    env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(storage_directory().path)}
+    try:
+        _unicode_tables = subprocess.Popen([sys.executable, "-c", _UNICODE_TABLES], env=env,
+                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL)
+    except OSError:
+        return
+    atexit.register(_stop_unicode_tables)
 
 
 def wait_for_unicode_tables() -> None:
     if _unicode_tables is not None:
-        _unicode_tables.join()
+        try:
+            _unicode_tables.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            _stop_unicode_tables()
+
+
+def _stop_unicode_tables() -> None:
+    if _unicode_tables is not None and _unicode_tables.poll() is None:
+        _unicode_tables.kill()
+        _unicode_tables.wait()
