@@ -744,41 +744,35 @@ class Client:
                             total: float, cap: int) -> tuple[bytes, bool]:
         # As _read_capped over httpx's Response.iter_raw, which maps httpcore's exceptions to
         # httpx's and skips empty chunks.
-        limit = cap
         lengths = [value for name, value in headers if name == "content-length"]
         announced = _int_header(", ".join(lengths) if lengths else None)  # as httpx.Headers.get says it
-        if announced is not None and announced > limit:
-            limit = min(limit, KEPT_OF_TRUNCATED)
-        chunks: list[bytes] = []
-        size = 0
         with map_httpcore_exceptions():
-            for chunk in stream:
-                if not chunk:
-                    continue
-                chunks.append(chunk)
-                size += len(chunk)
-                if time.monotonic() - started > total:
-                    raise TransportFault(f"no complete response within the total deadline of {total:g}s")
-                if size > limit:
-                    return b"".join(chunks)[:limit], True
-        return b"".join(chunks), False
+            return _read_up_to(stream, announced, started, total, cap)
 
     def _read_capped(self, response: httpx.Response, started: float, total: float, cap: int) -> tuple[bytes, bool]:
-        limit = cap
         announced = _int_header(response.headers.get("content-length"))
-        if announced is not None and announced > limit:
-            # Said up front to be past the cap: read only what evidence keeps, never the rest.
-            limit = min(limit, KEPT_OF_TRUNCATED)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_raw():
-            chunks.append(chunk)
-            size += len(chunk)
-            if time.monotonic() - started > total:
-                raise TransportFault(f"no complete response within the total deadline of {total:g}s")
-            if size > limit:
-                return b"".join(chunks)[:limit], True
-        return b"".join(chunks), False
+        return _read_up_to(response.iter_raw(), announced, started, total, cap)
+
+
+def _read_up_to(stream: Iterable[bytes], announced: int | None, started: float, total: float,
+                cap: int) -> tuple[bytes, bool]:
+    """The body, up to `cap` bytes (and whether it was cut), within the total deadline."""
+    limit = cap
+    if announced is not None and announced > limit:
+        # Said up front to be past the cap: read only what evidence keeps, never the rest.
+        limit = min(limit, KEPT_OF_TRUNCATED)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in stream:
+        if not chunk:
+            continue
+        chunks.append(chunk)
+        size += len(chunk)
+        if time.monotonic() - started > total:
+            raise TransportFault(f"no complete response within the total deadline of {total:g}s")
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
 
 
 def _asks_to_retry_later(exchange: Exchange) -> bool:
