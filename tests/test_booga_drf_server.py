@@ -10,6 +10,7 @@ elsewhere still answers as the conformant server does.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,13 +46,17 @@ class Api:
     base: str
     http: httpx.Client
 
-    def get(self, path: str, key: str | None = KEY_A, via: str = "bearer", **params: Any) -> httpx.Response:
+    def send(self, method: str, path: str, key: str | None = KEY_A, via: str = "bearer",
+             json: Any = None, **params: Any) -> httpx.Response:
         headers = {"Accept": "application/json"}
         if key is not None:
             headers.update({"Authorization": f"Bearer {key}"} if via == "bearer" else {"X-API-Key": key})
         url = path if path.startswith("http") else self.base + path
         # params={} would make httpx drop the query a next link already carries: None keeps it.
-        return self.http.get(url, params=params or None, headers=headers)
+        return self.http.request(method, url, params=params or None, headers=headers, json=json)
+
+    def get(self, path: str, key: str | None = KEY_A, via: str = "bearer", **params: Any) -> httpx.Response:
+        return self.send("GET", path, key, via, **params)
 
     def page(self, plugin: str, key: str = KEY_A, via: str = "bearer", **params: Any) -> dict[str, Any]:
         response = self.get(f"/api/{plugin}/", key, via, **params)
@@ -87,6 +92,15 @@ def api_for(base: str) -> Iterator[Api]:
 def api() -> Iterator[Api]:
     with served(MODULE) as base:
         yield from api_for(base)
+
+
+def registering(into: dict[str, Callable[[Any], None]], name: str,
+                ) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+    """`@breaker(NAME)`: the decorated check is `into[NAME]` (each breaker's check, by its name)."""
+    def register(func: Callable[[Any], None]) -> Callable[[Any], None]:
+        into[name] = func
+        return func
+    return register
 
 
 def query(url: str) -> dict[str, str]:
@@ -273,13 +287,7 @@ def test_prefix_mounts_the_whole_api() -> None:
 # One check per `RULE@plugin` breaker: the broken behaviour on its plugin, and the same thing still
 # conformant on another plugin (or in the parts of the rule's neighbourhood it must not touch).
 BROKEN: dict[str, Callable[[Api], None]] = {}
-
-
-def breaker(name: str) -> Callable[[Callable[[Api], None]], Callable[[Api], None]]:
-    def register(func: Callable[[Api], None]) -> Callable[[Api], None]:
-        BROKEN[name] = func
-        return func
-    return register
+breaker = functools.partial(registering, BROKEN)
 
 
 @breaker("BGA-LIST-ENVELOPE@tickets")

@@ -13,9 +13,9 @@ elsewhere (another plugin, another method, another kind of credential) still con
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -23,6 +23,8 @@ import pytest
 from tests.independent.booga_drf import ALL_BREAKERS, BREAKERS, KEY_A, KEY_B, MODULE, WRITE_BREAKERS
 from tests.independent.booga_drf.snapshot import snapshot
 from tests.independent.serving import served
+from tests.test_booga_drf_server import Api as ReadApi
+from tests.test_booga_drf_server import registering
 
 SEEDED_A = {"files": 130, "projects": 130, "tickets": 45}
 SEEDED_B = 3
@@ -55,36 +57,16 @@ WRITABLE = ("files", "projects")
 VOLATILE = ("updated_at",)
 
 
-@dataclass
-class Api:
-    """One server's base URL and a client; `key=None` sends no credential, `via` picks the header."""
+class Api(ReadApi):
+    """The read tests' client, and the writes: create, read one, delete (`key=None`: no credential)."""
 
-    base: str
-    http: httpx.Client
-
-    def send(self, method: str, path: str, key: str | None = KEY_A, via: str = "bearer",
-             json: Any = None, **params: Any) -> httpx.Response:
-        headers = {"Accept": "application/json"}
-        if key is not None:
-            headers.update({"Authorization": f"Bearer {key}"} if via == "bearer" else {"X-API-Key": key})
-        url = path if path.startswith("http") else self.base + path
-        return self.http.request(method, url, params=params or None, headers=headers, json=json)
-
-    def get(self, path: str, key: str | None = KEY_A, via: str = "bearer", **params: Any) -> httpx.Response:
-        return self.send("GET", path, key, via, **params)
-
-    def page(self, plugin: str, key: str = KEY_A, **params: Any) -> dict[str, Any]:
-        response = self.get(f"/api/{plugin}/", key, **params)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    def walk(self, plugin: str, key: str = KEY_A, **params: Any) -> tuple[int, list[dict[str, Any]]]:
-        """(count of the first page, every result met following next)."""
-        body = self.page(plugin, key, **params)
+    def walk(self, plugin: str, key: str = KEY_A, via: str = "bearer", **params: Any,
+             ) -> tuple[int, list[dict[str, Any]]]:
+        """As the read tests' walk, and the count the same on every page."""
+        body = self.page(plugin, key, via, **params)
         count, rows = body["count"], list(body["results"])
         while body["next"] is not None:
-            response = self.get(body["next"], key)
+            response = self.get(body["next"], key, via)
             assert response.status_code == 200, response.text
             body = response.json()
             assert body["count"] == count
@@ -351,13 +333,7 @@ def test_snapshot_reads_tenant_a_whole(api: Api) -> None:
 
 # -- breakers ---------------------------------------------------------------------------------------
 BROKEN: dict[str, Callable[[Api], None]] = {}
-
-
-def breaker(name: str) -> Callable[[Callable[[Api], None]], Callable[[Api], None]]:
-    def register(func: Callable[[Api], None]) -> Callable[[Api], None]:
-        BROKEN[name] = func
-        return func
-    return register
+breaker = functools.partial(registering, BROKEN)
 
 
 @breaker("BGA-TENANCY-WRITE@files")
