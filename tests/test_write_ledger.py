@@ -101,3 +101,40 @@ def test_a_signal_in_the_middle_of_a_write_rule_still_deletes_what_it_created(ca
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
+
+
+def test_a_write_without_an_answer_is_in_the_ledger_and_the_cleanup_says_where_to_look() -> None:
+    # A POST that timed out may still have created something on the target: the kit cannot know
+    # its id, so the ledger names the POST and the clean-up line says where to look.
+    import httpx
+
+    from apiconform.catalog import find_rule, load_catalog
+    from apiconform.client import Client, Credential
+    from apiconform.context import Context
+    from apiconform.errors import Incomplete, TransportFault
+    from apiconform.profiles.booga.writes import ledger, write
+    from apiconform.target import load_target
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            raise httpx.ReadTimeout("nothing for 5s", request=request)
+        return httpx.Response(204, stream=httpx.ByteStream(b""))
+
+    client = Client("http://127.0.0.1:9", transport=httpx.MockTransport(handler))
+    ctx = Context(profile="booga", target=load_target("booga"), client=client, catalog=load_catalog("booga"),
+                  seed=0, credentials={"primary": Credential("primary", "bge_" + "a" * 40)})
+    ctx.rule = find_rule("BGA-WRITE-CREATE")
+    with pytest.raises(TransportFault, match=r"POST .*/api/files/"):
+        write(ctx, "POST", "/api/files/", body={"name": "x"}, note="create")
+    write(ctx, "DELETE", "/api/files/1", note="delete")
+    summary = ledger(ctx).summary()
+    posted, deleted = summary["sent"]
+    assert posted["status"] is None and "ReadTimeout" in posted["error"] and "created" not in posted
+    assert deleted["status"] == 204 and "error" not in deleted
+    assert summary["unanswered_posts"] == 1
+    assert "1 POST(s) got no answer" in summary["cleanup"] and "/api/files/" in summary["cleanup"]
+    # A write refused before it left is not in the ledger: it was never sent.
+    client.budget.limit = client.budget.sent
+    with pytest.raises(Incomplete):
+        write(ctx, "PUT", "/api/files/1", body={"name": "y"}, note="update")
+    assert len(ledger(ctx).summary()["sent"]) == 2

@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 
 from apiconform.context import Context
-from apiconform.errors import Incomplete
+from apiconform.errors import Incomplete, TransportFault
 from apiconform.exchange import Exchange
 from apiconform.items import unobservable
 from apiconform.profiles.booga.checks import json_body
+from apiconform.redact import REDACTOR
 from apiconform.surface import Endpoint
 from apiconform.writable import Unbuildable, Writable, invalid_cases, payload
 
@@ -43,10 +44,16 @@ class Ledger:
     def summary(self) -> dict[str, Any]:
         created = sum(1 for s in self.sent if s["method"] == "POST" and s.get("created"))
         left = sorted(self.live)
-        return {"sent": self.sent, "created": created, "left_behind": left,
-                "cleanup": "nothing was created" if not created else
-                ("complete: everything the kit created was deleted" if not left else
-                 f"incomplete: {len(left)} created resource(s) could not be deleted: {', '.join(left)}")}
+        # A POST without an answer may have created something the kit never learnt the id of.
+        unanswered = [s["path"] for s in self.sent if s["method"] == "POST" and s["status"] is None]
+        cleanup = "nothing was created" if not created else \
+            ("complete: everything the kit created was deleted" if not left else
+             f"incomplete: {len(left)} created resource(s) could not be deleted: {', '.join(left)}")
+        if unanswered:
+            cleanup += (f"; {len(unanswered)} POST(s) got no answer and may have created what the kit cannot "
+                        f"know of (to {', '.join(sorted(set(unanswered)))}): look there")
+        return {"sent": self.sent, "created": created, "left_behind": left, "unanswered_posts": len(unanswered),
+                "cleanup": cleanup}
 
 
 def ledger(ctx: Context) -> Ledger:
@@ -55,8 +62,7 @@ def ledger(ctx: Context) -> Ledger:
         found = ctx.cache[LEDGER] = Ledger()
         # Run when the run ends, interrupted or not (plugin.finish_runs): nothing is left behind.
         ctx.cache.setdefault("run:finally", []).append(finish)
-        ctx.cache.setdefault("run:extra", {})["writes"] = {"sent": [], "created": 0, "left_behind": [],
-                                                          "cleanup": "nothing was created"}
+        ctx.cache.setdefault("run:extra", {})["writes"] = Ledger(tag="").summary()
     return found
 
 
@@ -94,14 +100,21 @@ def write(ctx: Context, method: str, path: str, *, auth: str | None = "primary",
         kwargs["json_body"] = body
     if headers:
         kwargs["headers"] = headers
-    ex = ctx.request(method, path, auth=auth, **kwargs)
+    # A write that got no answer (a timeout, a reset) may still have reached the target: it is in
+    # the ledger too, and then raised as any transport fault is. One refused before it left (a
+    # spent budget, a signal, a dead target) raises here and is not in the ledger: it was not sent.
+    ex = ctx.request(method, path, auth=auth, allow_fault=True, **kwargs)
     entry = {"rule": ctx.rule.id if ctx.rule else "", "endpoint": ctx.endpoint.label if ctx.endpoint else "",
              "method": method, "path": path, "key": key_note or KEYS.get(auth, auth or ""), "status": ex.status,
              "note": note}
     if method == "POST" and (made := created_id(ex)) is not None:
         entry["created"] = made
+    if ex.response is None:
+        entry["error"] = REDACTOR.text(ex.error or "no answer")
     book.sent.append(entry)
     _publish(ctx, book)
+    if ex.response is None:
+        raise TransportFault(f"{method} {REDACTOR.text(ex.request.url)}: {entry['error']}", ex)
     return ex
 
 
