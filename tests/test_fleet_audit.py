@@ -285,6 +285,21 @@ def test_a_run_env_holds_only_its_own_targets_credentials(tmp_path: Path) -> Non
     assert argv[argv.index("--report-dir") + 1] == str(tmp_path / "out" / "vendor-b")
 
 
+def test_the_default_timeout_leaves_a_sized_budget_its_time(tmp_path: Path) -> None:
+    # Without max_requests the run sizes its budget for the endpoints it finds (up to
+    # MAX_SIZED_REQUESTS): a large deployment behind a 60-a-minute key needs that long.
+    from apiconform.fleet.fleet_file import TIMEOUT_BASE_SECONDS, TIMEOUT_PER_REQUEST_SECONDS
+    from apiconform.target import MAX_SIZED_REQUESTS
+
+    (tmp_path / "limited.toml").write_text("[target]\nmax_requests = 400\n", encoding="utf-8")
+    text = TWO + '[[target]]\nname = "vendor-c"\nprofile = "booga"\nbase_url = "https://c.example"\n' \
+        'token_env = "VENDOR_A_KEY"\ntarget_file = "limited.toml"\n'
+    a, b, c = load_fleet(_write_fleet(tmp_path, text), ENV).targets
+    assert a.timeout_seconds == TIMEOUT_BASE_SECONDS + TIMEOUT_PER_REQUEST_SECONDS * MAX_SIZED_REQUESTS
+    assert b.timeout_seconds == TIMEOUT_BASE_SECONDS + TIMEOUT_PER_REQUEST_SECONDS * 50  # its max_requests
+    assert c.timeout_seconds == TIMEOUT_BASE_SECONDS + TIMEOUT_PER_REQUEST_SECONDS * 400  # its target file's
+
+
 def test_a_target_file_is_read_relative_to_the_fleet_file_and_its_variable_names_are_served(tmp_path: Path) -> None:
     (tmp_path / "targets").mkdir()
     (tmp_path / "targets" / "a.toml").write_text('[credentials]\ntoken_env = "A_RUN_VAR"\n', encoding="utf-8")

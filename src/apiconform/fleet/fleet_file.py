@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from apiconform.base_url import check_base_url
 from apiconform.errors import ConfigError
 from apiconform.target import (
-    DEFAULT_MAX_REQUESTS,
+    MAX_SIZED_REQUESTS,
     describe_schema_errors,
     fixture_schema,
     is_loopback_host,
@@ -49,7 +49,7 @@ class FleetTarget:
     allow_writes: bool = False
     exhaust_rate_limit: bool = False
     allow_insecure_http: bool = False
-    timeout_seconds: float = TIMEOUT_BASE_SECONDS + TIMEOUT_PER_REQUEST_SECONDS * DEFAULT_MAX_REQUESTS
+    timeout_seconds: float = TIMEOUT_BASE_SECONDS + TIMEOUT_PER_REQUEST_SECONDS * MAX_SIZED_REQUESTS
     # The variables the run of this target reads -> the variables of this process holding the
     # values (`APICONFORM_TOKEN` -> `token_env`, and those a target file names).
     credential_vars: dict[str, str] = field(default_factory=dict)
@@ -167,7 +167,11 @@ def _check_entry(entry: dict[str, Any], where: str, folder: Path, env: Mapping[s
         if var and var not in credential_vars and env.get(var):
             credential_vars[var] = var
     budget = entry.get("max_requests")
-    default_timeout = TIMEOUT_BASE_SECONDS + TIMEOUT_PER_REQUEST_SECONDS * (budget or config.max_requests)
+    # A budget nobody set is sized by the run for the endpoints it finds, up to MAX_SIZED_REQUESTS
+    # (discovery.size_budget): the timeout must leave a large deployment the time its budget may
+    # take, or a rate-limited key's run would be stopped half-way, its later endpoints unjudged.
+    limit = budget or (config.max_requests if config.max_requests_given else MAX_SIZED_REQUESTS)
+    default_timeout = TIMEOUT_BASE_SECONDS + TIMEOUT_PER_REQUEST_SECONDS * limit
     return FleetTarget(
         name=name, profile=profile, base_url=base_url, token_env=entry["token_env"],
         token_b_env=entry.get("token_b_env"), target_file=target_file,
