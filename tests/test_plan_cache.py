@@ -167,11 +167,13 @@ def test_a_run_leaves_nothing_in_the_working_folder(tmp_path: Path, cache: str) 
 
 def test_a_new_cache_folder_has_the_unicode_tables_computed_beside_the_rules(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    # A first run (an empty cache folder) computes hypothesis's Unicode tables in a thread while
+    # A first run (an empty cache folder) computes hypothesis's Unicode tables in a process while
     # the rules wait for answers; the sweep waits for it. A later run finds them and starts none.
     from apiconform import plan_cache
 
     monkeypatch.setenv("APICONFORM_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("APICONFORM_TOKEN", "bge_tables-must-not-see-this-key")
+    monkeypatch.setenv("VENDOR_KEY_FROM_A_TARGET_FILE", "another-key-it-must-not-see")
     monkeypatch.setattr(plan_cache, "_unicode_tables", None)
     from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
     from hypothesis.internal import charmap
@@ -184,6 +186,13 @@ def test_a_new_cache_folder_has_the_unicode_tables_computed_beside_the_rules(tmp
         assert not plan_cache._unicode_tables_known()
         plan_cache.warm_unicode_tables()
         assert plan_cache._unicode_tables is not None
+        # Its environment holds no credential of the run (nor anything else but where Python is).
+        environ = Path(f"/proc/{plan_cache._unicode_tables.pid}/environ")
+        if environ.exists():
+            started = environ.read_bytes()
+            assert b"must-not-see" not in started and b"APICONFORM_TOKEN" not in started
+        assert plan_cache.tables_environment({"PATH": "/bin", "APICONFORM_TOKEN": "k", "X_KEY": "k"}) == \
+            {"PATH": "/bin"}
         plan_cache.wait_for_unicode_tables()
         assert plan_cache._unicode_tables_known()
         monkeypatch.setattr(plan_cache, "_unicode_tables", None)

@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -186,13 +187,25 @@ def _unicode_tables_known() -> bool:
     return charmap_file().exists() and charmap_file("codec-v2-utf-8").exists()
 
 
+# What the tables' process may see of the run's environment: where Python and its packages are,
+# the locale, temporary files. Never the rest: a run's environment holds its credentials
+# (APICONFORM_TOKEN and the variables a target file names), and no process of the kit but the
+# run itself may hold one (tests/test_fleet_audit.py reads every process's starting environment).
+TABLES_ENVIRONMENT = ("PATH", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LANG", "LC_ALL", "LC_CTYPE",
+                      "TMPDIR", "TEMP", "TMP", "SYSTEMROOT", "HOME", "USERPROFILE")
+
+
+def tables_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k in TABLES_ENVIRONMENT}
+
+
 def warm_unicode_tables() -> None:
     global _unicode_tables
     if _unicode_tables is not None or _unicode_tables_known():
         return
     from hypothesis.configuration import storage_directory
 
-    env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(storage_directory().path)}
+    env = {**tables_environment(os.environ), "HYPOTHESIS_STORAGE_DIRECTORY": str(storage_directory().path)}
     try:
         _unicode_tables = subprocess.Popen([sys.executable, "-c", _UNICODE_TABLES], env=env,
                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
