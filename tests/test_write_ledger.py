@@ -46,6 +46,13 @@ def test_every_write_is_reported_and_nothing_is_left_behind() -> None:
 
     assert "clean-up complete" in render_summary(outcome.run) and f"writes: {len(writes['sent'])} sent" in \
         render_summary(outcome.run)
+    # A write rule is run per writable resource, named by its list; what it judges on the items
+    # (PUT, PATCH, DELETE) counts for the resource: its row passes and says where it was judged.
+    rows = {r.rule.id: {row["endpoint"]: row for row in r.endpoints} for r in outcome.run.results}
+    for rule_id in ("BGA-TENANCY-WRITE", "BGA-WRITE-PUT-IDEMPOTENT", "BGA-WRITE-DELETE"):
+        collection, item = rows[rule_id]["/api/files/"], rows[rule_id]["/api/files/{id}/"]
+        assert collection["verdict"] == item["verdict"] == "pass", (rule_id, collection)
+        assert collection["reason"].startswith("judged on its items (/api/files/{id}/)")
     # Each POST that created something is followed, in the same rule, by its clean-up DELETE.
     made = [w["created"] for w in writes["sent"] if w.get("created")]
     deleted = {w["path"] for w in writes["sent"] if w["method"] == "DELETE" and 200 <= (w["status"] or 0) < 300}

@@ -90,8 +90,15 @@ def endpoint_rows(result: RuleResult, surface: Surface | None) -> list[dict[str,
         elif not verdict and judged.get(label):
             verdict = "pass"
         elif verdict == "pass" and not judged.get(label):
-            # A cell says only what was judged there (its item passed on no exchange of its own).
-            verdict, reason = "skip", reason or "no exchange of it was judged there"
+            items_of = next((w.item for w in surface.writable if w.collection == label), None) \
+                if surface is not None else None
+            if items_of is not None and judged.get(items_of):
+                # A write rule's item is the writable resource, named by its list: its PUT, PATCH
+                # and DELETE (and GET by id) are on the resource's items, where they are judged.
+                reason = reason or f"judged on its items ({items_of}): PUT, PATCH, DELETE and GET by id go there"
+            else:
+                # A cell says only what was judged there (its item passed on no exchange of its own).
+                verdict, reason = "skip", reason or "no exchange of it was judged there"
         if verdict:
             rows.append({"endpoint": label, "judged": judged.get(label, 0), "verdict": verdict,
                          "reason": reason})
