@@ -51,6 +51,7 @@ import apiconform  # noqa: E402
 from apiconform.locations import suites_dir  # noqa: E402
 
 BIN = Path(sys.executable).parent
+GOAL = 0.25  # issue 25: the kit's wall time at most a quarter of schemathesis's, in one run
 KEYS = {"APICONFORM_TOKEN": KEY_A, "APICONFORM_TOKEN_B": KEY_B}
 
 
@@ -187,9 +188,11 @@ def main() -> int:
         show(st, planted)
     bound = " (schemathesis stopped at the timeout: an upper bound)" if st.exit is None else ""
     for row in rows:
-        print(f"ratio {row.tool} / schemathesis: {row.wall:.1f} / {st.wall:.1f} s = {row.wall / st.wall:.2f}x "
+        # Three decimals and the verdict said: 0.253 printed as "0.25x" read as within the goal.
+        ratio = row.wall / st.wall
+        print(f"ratio {row.tool} / schemathesis: {row.wall:.1f} / {st.wall:.1f} s = {ratio:.3f}x "
               f"wall, {row.requests_server / max(1, st.requests_server):.2f}x requests{bound} "
-              f"(the goal: at most 0.25x wall)", flush=True)
+              f"(the goal: at most 0.25x wall: {'met' if ratio <= GOAL else 'not met'})", flush=True)
     return 0
 
 
