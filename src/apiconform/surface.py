@@ -111,7 +111,9 @@ class Surface:
     # The writable resources (writable.Writable): a list taking a JSON POST whose items take PUT,
     # PATCH or DELETE. The write rules are judged on each.
     writable: list[Any] = field(default_factory=list)
-    _patterns: list[tuple[re.Pattern[str], Endpoint]] | None = field(default=None, repr=False)
+    # By the number of slashes in the path: a placeholder matches one segment, so only templates
+    # with as many segments can match (a deployment of hundreds of endpoints, thousands of URLs).
+    _patterns: dict[int, list[tuple[re.Pattern[str], Endpoint]]] | None = field(default=None, repr=False)
     # URLs already matched: a run matches each exchange for every rule and the coverage table
     # (tens of thousands of matches against hundreds of patterns on a large deployment).
     _matched: dict[str, Endpoint | None] = field(default_factory=dict, repr=False)
@@ -160,8 +162,12 @@ class Surface:
         path = urlsplit(url).path
         if self._patterns is None:
             ordered = sorted(self.endpoints, key=lambda e: ("{" in e.template, -len(e.template)))
-            self._patterns = [(_pattern(full_path(self.base_url, e.template)), e) for e in ordered]
-        found = self._matched[url] = next((e for pattern, e in self._patterns if pattern.fullmatch(path)), None)
+            self._patterns = {}
+            for e in ordered:
+                template = full_path(self.base_url, e.template)
+                self._patterns.setdefault(template.count("/"), []).append((_pattern(template), e))
+        candidates = self._patterns.get(path.count("/"), [])
+        found = self._matched[url] = next((e for pattern, e in candidates if pattern.fullmatch(path)), None)
         return found
 
     def forget_matches(self) -> None:
