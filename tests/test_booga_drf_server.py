@@ -64,17 +64,21 @@ class Api:
         body: dict[str, Any] = response.json()
         return body
 
-    def walk(self, plugin: str, key: str = KEY_A, via: str = "bearer", **params: Any,
-             ) -> tuple[int, list[dict[str, Any]]]:
-        """(count of the first page, every result met following next)."""
+    def pages(self, plugin: str, key: str = KEY_A, via: str = "bearer", **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of the list, the first and then each one `next` points to."""
         body = self.page(plugin, key, via, **params)
-        count, items = body["count"], list(body["results"])
+        yield body
         while body["next"] is not None:
             response = self.get(body["next"], key, via)
             assert response.status_code == 200, response.text
             body = response.json()
-            items += body["results"]
-        return count, items
+            yield body
+
+    def walk(self, plugin: str, key: str = KEY_A, via: str = "bearer", **params: Any,
+             ) -> tuple[int, list[dict[str, Any]]]:
+        """(count of the first page, every result met following next)."""
+        bodies = list(self.pages(plugin, key, via, **params))
+        return bodies[0]["count"], [item for body in bodies for item in body["results"]]
 
     def schema(self, **params: Any) -> dict[str, Any]:
         response = self.get(SCHEMA, format="json", **params)

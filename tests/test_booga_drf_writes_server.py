@@ -63,15 +63,10 @@ class Api(ReadApi):
     def walk(self, plugin: str, key: str = KEY_A, via: str = "bearer", **params: Any,
              ) -> tuple[int, list[dict[str, Any]]]:
         """As the read tests' walk, and the count the same on every page."""
-        body = self.page(plugin, key, via, **params)
-        count, rows = body["count"], list(body["results"])
-        while body["next"] is not None:
-            response = self.get(body["next"], key, via)
-            assert response.status_code == 200, response.text
-            body = response.json()
-            assert body["count"] == count
-            rows += body["results"]
-        return count, rows
+        bodies = list(self.pages(plugin, key, via, **params))
+        count = bodies[0]["count"]
+        assert all(body["count"] == count for body in bodies)
+        return count, [row for body in bodies for row in body["results"]]
 
     def item(self, plugin: str, ident: str, key: str = KEY_A) -> dict[str, Any]:
         response = self.get(f"/api/{plugin}/{ident}/", key)
