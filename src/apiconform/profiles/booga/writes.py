@@ -39,7 +39,6 @@ class Ledger:
     tag: str = field(default_factory=lambda: secrets.token_hex(3))  # this run's mark in every value it writes
     sent: list[dict[str, Any]] = field(default_factory=list)
     live: dict[str, str] = field(default_factory=dict)  # item path -> rule that created it, not yet deleted
-    cleanup_failed: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         created = sum(1 for s in self.sent if s["method"] == "POST" and s.get("created"))
