@@ -17,6 +17,7 @@ with the caches warm, and look at what the process imported and how its collecto
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -29,6 +30,7 @@ from tests.servers.threaded import serve_in_thread
 
 from apiconform import mocks
 from apiconform.profiles.boomerang.mock import CREDENTIALS
+from apiconform.startup import RULES_YOUNG_THRESHOLD
 
 NOT_LOADED = ("jsonschema", "yaml", "rich", "click", "asyncio", "schemathesis", "tomllib")
 SCRIPT = """
@@ -37,7 +39,8 @@ from apiconform.cli import main
 sys.argv = ["apiconform", "run", "boomerang", "--base-url", sys.argv[1], "--no-reports", "--quiet"]
 code = main()  # as the console script calls it: the command line of this process
 print(json.dumps({"code": code, "loaded": sorted({name.partition(".")[0] for name in sys.modules}),
-                  "gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+                  "gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "threshold": gc.get_threshold()}))
 """
 
 
@@ -73,17 +76,18 @@ def test_the_collector_runs_again_after_start_up_with_the_start_up_heap_frozen(s
     result = run_cli(served_mock, tmp_path)
     assert result["gc_enabled"] is True
     assert isinstance(result["frozen"], int) and result["frozen"] > 10_000
+    # Young collections less often while the rules keep every exchange alive (startup.py).
+    assert result["threshold"] == [RULES_YOUNG_THRESHOLD, *gc.get_threshold()[1:]]
 
 
 def test_a_host_calling_the_command_in_process_keeps_its_collector_and_httpx(
         served_mock: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gc
-
     from apiconform.cli import main
 
     monkeypatch.setenv("APICONFORM_TOKEN", CREDENTIALS["primary"])
-    frozen = gc.get_freeze_count()
+    frozen, threshold = gc.get_freeze_count(), gc.get_threshold()
     assert main(["run", "boomerang", "--base-url", served_mock, "--no-reports", "--quiet"]) == 0
     assert gc.isenabled()
     assert gc.get_freeze_count() <= frozen  # nothing frozen (frozen objects may have been freed)
+    assert gc.get_threshold() == threshold
     assert sys.modules.get("httpx._main", "absent") is not None  # httpx's CLI stays importable

@@ -10,6 +10,13 @@ run pauses the collector while it imports and collects the suite, then moves eve
 into the permanent generation (`gc.freeze()`, the standard library's tool for exactly this):
 every later collection, forced or not, walks only what the rules allocate.
 
+The rules then allocate much that stays alive (every exchange is kept for the judgement and the
+reports), and CPython's default of a young collection every 700 allocations promotes it fast:
+over the large test deployment's 8,300 exchanges that made ~1,300 young and ten full
+collections, ~1 s of walking live objects to free next to nothing. The run's own process
+collects young objects every RULES_YOUNG_THRESHOLD allocations instead: ~200 young and two full
+collections, ~0.45 s. Nothing is left uncollected, cyclic garbage only waits a little longer.
+
 httpx's command-line client: httpx imports it at import time when its optional `cli` extra
 (click, rich, pygments) is installed, as it is here through schemathesis, and falls back to a
 stub `httpx.main` when that import fails. That is ~40 ms of rich and click for a client that no
@@ -28,6 +35,8 @@ import gc
 import sys
 
 _paused = False
+# Allocations between young collections while the rules run (CPython's default: 700).
+RULES_YOUNG_THRESHOLD = 10_000
 
 
 def begin_cli_run() -> None:
@@ -51,4 +60,5 @@ def resume_collector() -> None:
     if _paused:
         _paused = False
         gc.freeze()
+        gc.set_threshold(RULES_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         gc.enable()
