@@ -117,19 +117,22 @@ def coverage_report(results: Sequence[RuleResult], surface: Surface | None, stop
         # The rules run needed nothing of the deployment's surface (a run narrowed by --rules).
         return {"coverage": {"families": [], "endpoints": [], "uncovered": [], "incomplete": []}}
     families = sorted({family(r.rule.id) for r in results})
+    # Each endpoint's rows, in the rules' order: read once, not once per endpoint (301 endpoints
+    # by 40 rules of up to 301 rows each would be some 3.6 million comparisons).
+    rows_at: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for result in results:
+        fam = family(result.rule.id)
+        for row in result.endpoints:
+            rows_at.setdefault(row["endpoint"], []).append((fam, row))
     table: list[dict[str, Any]] = []
     for endpoint in surface.endpoints:
         cells: dict[str, str | None] = dict.fromkeys(families)
         reasons: list[str] = []
-        for result in results:
-            for row in result.endpoints:
-                if row["endpoint"] != endpoint.label:
-                    continue
-                fam = family(result.rule.id)
-                if cells[fam] is None or _SEVERITY[row["verdict"]] > _SEVERITY[str(cells[fam])]:
-                    cells[fam] = row["verdict"]
-                if row["verdict"] == "error" and row["reason"] and row["reason"] not in reasons:
-                    reasons.append(row["reason"])
+        for fam, row in rows_at.get(endpoint.label, []):
+            if cells[fam] is None or _SEVERITY[row["verdict"]] > _SEVERITY[str(cells[fam])]:
+                cells[fam] = row["verdict"]
+            if row["verdict"] == "error" and row["reason"] and row["reason"] not in reasons:
+                reasons.append(row["reason"])
         if stopped and None in cells.values():
             reasons.append(f"not every rule reached it: {stopped}")
         table.append({"endpoint": endpoint.label, "kind": endpoint.kind, "kind_words": KIND_WORDS[endpoint.kind],
