@@ -12,7 +12,7 @@ import pytest
 import respx
 from tests.servers.clock import FakeClock
 
-from apiconform.client import THROTTLED_AFTER, Budget, Client, Credential, decode_body
+from apiconform.client import THROTTLED_AFTER, Budget, Client, Credential, DeadlineTransport, decode_body
 from apiconform.errors import BudgetExhausted, ConfigError, Incomplete, TransportFault
 from apiconform.pacing import Pacer
 from apiconform.target import Timeouts
@@ -21,10 +21,17 @@ BASE = "https://api.example.test"
 CRED = Credential("primary", "sekrit-token-0123")
 
 
+class _ThroughHttpcore(DeadlineTransport):
+    """The kit's transport taken as any other transport: requests go through httpx and httpcore's
+    pool, which is where respx steps in. The kit's own connections (wire.py) meet their faults on
+    real sockets instead (test_wire.py, test_faults.py)."""
+
+
 def make_client(budget: int = 100, **kwargs: object) -> tuple[Client, FakeClock]:
     clock = FakeClock()
     pacer = Pacer(clock=clock.now, sleep=clock.sleep, max_wait=120)
-    client = Client(BASE, budget=Budget(budget), pacer=pacer, timeouts=Timeouts(1, 1, 2), **kwargs)  # type: ignore[arg-type]
+    client = Client(BASE, budget=Budget(budget), pacer=pacer, timeouts=Timeouts(1, 1, 2),  # type: ignore[arg-type]
+                    transport=_ThroughHttpcore(), **kwargs)
     return client, clock
 
 
@@ -254,7 +261,7 @@ def test_credentials_only_to_the_target_origin_and_never_over_plain_http() -> No
             plain.get("/x", credential=CRED)
         assert not route.called
         # Loopback over plain HTTP is fine (the mocks, a local dev server).
-        Client("http://127.0.0.1:9").get("/x", credential=CRED)
+        Client("http://127.0.0.1:9", transport=_ThroughHttpcore()).get("/x", credential=CRED)
         assert route.called
 
 

@@ -122,7 +122,7 @@ def test_the_pool_gets_the_request_httpx_would_hand_it(args: dict[str, Any]) -> 
     for transport in (None, _ThroughHttpx()):
         with serving() as (port, got):
             client = Client(f"http://127.0.0.1:{port}", transport=transport)
-            assert (client._pool is None) == (transport is not None)
+            assert (client._wire is None) == (transport is not None)
             ex = client.request(**args)
             client.close()
         assert ex.status == 200 and ex.response is not None and ex.response.body == b"{}"

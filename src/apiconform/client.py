@@ -22,7 +22,6 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -30,10 +29,9 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpcore
 import httpx
-from httpx._transports.default import map_httpcore_exceptions
 from httpx._urlparse import PATH_SAFE, QUERY_SAFE, UNRESERVED_CHARACTERS
 
-from apiconform import interrupt, phases
+from apiconform import interrupt, phases, wire
 from apiconform.errors import BudgetExhausted, ConfigError, Incomplete, TransportFault
 from apiconform.exchange import Exchange, RecordedRequest, RecordedResponse
 from apiconform.pacing import Pacer, requested_delay
@@ -73,19 +71,10 @@ _QUERY_KEPT = UNRESERVED_CHARACTERS + QUERY_SAFE
 # sending random header values must not make the memory grow without bound.
 _HEADER_SETS = 1024
 
-# The monotonic time by which the request in flight (on this thread) must be complete.
-_DEADLINE: ContextVar[float | None] = ContextVar("apiconform_deadline", default=None)
-
-
-def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
-    """A socket operation's timeout, cut to what is left of the request's total deadline."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise expired("total deadline exceeded")
-    return left if timeout is None else min(timeout, left)
+# The monotonic time by which the request in flight (on this thread) must be complete: one for
+# the kit's own sockets (wire.py) and httpx's transport alike.
+_DEADLINE = wire.DEADLINE
+_bounded = wire.bounded
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -154,7 +143,8 @@ def _unusable_tls() -> ssl.SSLContext:
 
 
 class DeadlineTransport(httpx.HTTPTransport):
-    """httpx's own transport over sockets that honour the kit's total deadline per request."""
+    """httpx's own transport over sockets that honour the kit's total deadline per request,
+    and the kit's own connections (`wire`), which the Client sends through."""
 
     def __init__(self) -> None:
         super().__init__(verify=_unusable_tls(), trust_env=False, limits=_LIMITS)
@@ -168,6 +158,11 @@ class DeadlineTransport(httpx.HTTPTransport):
             keepalive_expiry=_LIMITS.keepalive_expiry,
             network_backend=_DeadlineBackend(),
         )
+        self.wire = wire.Wire(tls=lambda: verified_tls())  # looked up when a connection needs it
+
+    def close(self) -> None:
+        self.wire.close()
+        super().close()
 
 
 @dataclass(frozen=True)
@@ -369,11 +364,11 @@ class Client:
             timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
             trust_env=False,  # no proxies or netrc credentials picked up from the environment
         )
-        # The kit's own transport: requests go to its connection pool directly, as httpx's
-        # transport would hand them over, without httpx's request and response models (about a
-        # fifth of the kit's time per request). Any other transport (in-process apps, tests'
-        # mocks) takes the request httpx builds.
-        self._pool = self._transport._pool if type(self._transport) is DeadlineTransport else None
+        # The kit's own transport: requests go to its own connections (wire.py) directly, the
+        # bytes httpx would send, without httpx's request and response models, httpcore's pool or
+        # h11's state machine (together about half of the kit's time per request). Any other
+        # transport (in-process apps, tests' mocks) takes the request httpx builds.
+        self._wire = self._transport.wire if type(self._transport) is DeadlineTransport else None
         self._authorities: dict[str, tuple[bytes, bytes, int | None] | None] = {}
         self._header_sets: dict[tuple[Any, ...], tuple[list[tuple[bytes, bytes]], list[tuple[str, str]]]] = {}
 
@@ -557,12 +552,12 @@ class Client:
             self.budget.take()
         cap = self.document_max_bytes if document else self.max_body_bytes
         t = self.document_timeouts if document else self.timeouts
-        timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect)
         request: httpx.Request | _Prepared
-        if self._pool is not None:
+        if self._wire is not None:
             request = self._prepare(method, url, params, headers, content)
             recorded = RecordedRequest(method=method, url=request.url, headers=list(request.recorded), body=content)
         else:
+            timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect)
             request = self._http.build_request(method, url, params=params, headers=headers, content=content,
                                                timeout=timeout)
             recorded = RecordedRequest(
@@ -578,7 +573,7 @@ class Client:
         try:
             with phases.current().nested("requests"):
                 if isinstance(request, _Prepared):
-                    raw = self._fetch_pooled(method, request, content, timeout, started, t.total, cap)
+                    raw = self._fetch_own(method, request, content, t, started, cap)
                 else:
                     raw = self._fetch(request, started, t.total, cap)
         except TransportFault as exc:
@@ -714,40 +709,26 @@ class Client:
             url, rest = f"{url}?{query}", f"{rest}?{query}"
         return prefix, url, rest.encode("ascii")
 
-    def _fetch_pooled(self, method: str, prepared: _Prepared, content: bytes | None, timeout: httpx.Timeout,
-                      started: float, total: float, cap: int) -> _Raw:
-        """_fetch for the kit's own transport: what httpx's HTTPTransport does with the request
-        and its response (the same httpcore request, httpx's exceptions), without its models."""
-        token = _DEADLINE.set(started + total)
+    def _fetch_own(self, method: str, prepared: _Prepared, content: bytes | None, t: Timeouts, started: float,
+                   cap: int) -> _Raw:
+        """_fetch for the kit's own transport: the request httpx would hand its transport, sent
+        over the kit's own connections (wire.py), the answer read as _fetch reads it."""
+        token = _DEADLINE.set(started + t.total)
         try:
-            request = httpcore.Request(
-                method, httpcore.URL(scheme=prepared.scheme, host=prepared.host, port=prepared.port,
-                                     target=prepared.target),
-                headers=prepared.headers, content=b"" if content is None else content,
-                extensions={"timeout": timeout.as_dict()})
-            assert self._pool is not None
-            with map_httpcore_exceptions():
-                response = self._pool.handle_request(request)
+            port = prepared.port or (443 if prepared.scheme == b"https" else 80)
+            response = self._wire.request(  # type: ignore[union-attr]
+                method.encode("ascii"), (prepared.scheme, prepared.host, port), prepared.target, prepared.headers,
+                content or b"", t.connect, t.read)
             headers = _decoded_headers(response.headers)
-            stream = response.stream
             try:
-                body, truncated = self._read_capped_pooled(stream, headers, started, total, cap)  # type: ignore[arg-type]
+                lengths = [value for name, value in headers if name == "content-length"]
+                announced = _int_header(", ".join(lengths) if lengths else None)  # as httpx.Headers.get says it
+                body, truncated = _read_up_to(response, announced, started, t.total, cap)
             finally:
-                # Unread data is never drained: closing mid-body drops the connection.
-                if hasattr(stream, "close"):
-                    stream.close()
+                response.close()  # unread data is never drained: closing mid-body drops the connection
         finally:
             _DEADLINE.reset(token)
         return _Raw(response.status, headers, body, truncated)
-
-    def _read_capped_pooled(self, stream: Iterable[bytes], headers: list[tuple[str, str]], started: float,
-                            total: float, cap: int) -> tuple[bytes, bool]:
-        # As _read_capped over httpx's Response.iter_raw, which maps httpcore's exceptions to
-        # httpx's and skips empty chunks.
-        lengths = [value for name, value in headers if name == "content-length"]
-        announced = _int_header(", ".join(lengths) if lengths else None)  # as httpx.Headers.get says it
-        with map_httpcore_exceptions():
-            return _read_up_to(stream, announced, started, total, cap)
 
     def _read_capped(self, response: httpx.Response, started: float, total: float, cap: int) -> tuple[bytes, bool]:
         announced = _int_header(response.headers.get("content-length"))
