@@ -153,7 +153,9 @@ def _decode_text(text: str) -> Decoded:
         too_deep = _too_deep(text)
         if too_deep is not None:
             return too_deep
-    long_ints = re.search("[0-9]{" + str(int_digits_limit() + 1) + "}", text) is not None
+    limit = int_digits_limit()
+    # A body no longer than the limit holds no integer past it: nearly every body, never scanned.
+    long_ints = len(text) > limit and _digit_run(limit + 1).search(text) is not None
     try:
         value = json.loads(text, parse_constant=_reject_constant, parse_int=integer if long_ints else None)
     except json.JSONDecodeError as exc:
@@ -163,6 +165,11 @@ def _decode_text(text: str) -> Decoded:
     if _SURROGATE_ESCAPE.search(text):
         value = _without_lone_surrogates(value)
     return Decoded(value=value)
+
+
+@lru_cache(maxsize=4)
+def _digit_run(length: int) -> re.Pattern[str]:
+    return re.compile("[0-9]{" + str(length) + "}")
 
 
 @lru_cache(maxsize=8)
