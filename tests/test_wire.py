@@ -133,6 +133,13 @@ def test_every_response_is_read_as_h11_reads_it(data: bytes, method: bytes) -> N
     assert wire_reads(data, method) == h11_reads(data, method)
 
 
+def test_a_head_of_80_kilobytes_is_read_as_httpcore_read_it() -> None:
+    """httpcore gave h11 100 KiB for a response's head, not h11's own 16 KiB: big cookies and
+    security headers are read, as they were."""
+    head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"x" * 1000) for i in range(80))
+    assert wire_reads(head + b"Content-Length: 2\r\n\r\n{}")[::2] == (200, b"{}")
+
+
 @pytest.mark.parametrize(("data", "read"), [
     (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n",
      (200, [(b"Transfer-Encoding", b"chunked")], b"abcde")),
@@ -243,7 +250,7 @@ def test_a_body_left_unread_closes_its_connection(client_of: list[Client]) -> No
      "peer closed connection without sending complete message body (received 3 bytes, expected 9)"),
     (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
      "peer closed connection without sending complete message body (incomplete chunked read)"),
-    (b"HTTP/1.1 200 OK\r\n" + b"X-Big: " + b"a" * 70_000 + b"\r\n\r\n", "Receive buffer too long"),
+    (b"HTTP/1.1 200 OK\r\n" + b"X-Big: " + b"a" * 150_000 + b"\r\n\r\n", "Receive buffer too long"),
 ])
 def test_what_the_server_got_wrong_is_said_in_httpcores_words(data: bytes, words: str) -> None:
     ours, theirs = socket.socketpair()

@@ -8,7 +8,7 @@ This module does the same work in a few function calls.
 What it reads, and how strictly, is h11's (0.16): the same grammar (the status line, header
 lines with obsolete line folding, chunk headers, from h11's ABNF), the same framing (RFC 9112
 6.3: no body for HEAD, 204 and 304; Transfer-Encoding, only `chunked`, before Content-Length;
-else to the end of the connection), the same limit on a response's head (16 KiB) and the same
+else to the end of the connection), the same limit on a response's head (httpcore's 100 KiB) and the same
 messages for what a server gets wrong ("Server disconnected without sending a response.",
 "Receive buffer too long", "peer closed connection without sending complete message body").
 What it sends is byte for byte what h11 would (Host first, then the headers as given), after
@@ -56,7 +56,7 @@ _BLANK_LINE = re.compile(rb"\n\r?\n")
 _OBS_FOLD = re.compile(rb"[ \t]+")
 
 READ_SIZE = 64 * 1024  # what one read asks the socket for (httpcore's READ_NUM_BYTES)
-MAX_HEAD = 16 * 1024  # the most of an incomplete head (or chunk header) kept: h11's limit
+MAX_HEAD = 100 * 1024  # the most of an incomplete head (or chunk header) kept: httpcore's limit for h11
 KEEPALIVE_EXPIRY = 5.0  # seconds an idle connection is kept (httpx's default)
 MAX_IDLE = 20  # idle connections kept in all (httpx's max_keepalive_connections)
 _CHECKED_HEADER_SETS = 1024  # header sets whose names and values were checked (a run uses a handful)
