@@ -270,14 +270,9 @@ class Response:
         remaining = self._length
         while remaining:
             if not conn.buffer:
-                data = conn.recv(self._timeout)
-                if not data:
-                    raise httpx.RemoteProtocolError(
-                        "peer closed connection without sending complete message body "
-                        f"(received {self._length - remaining} bytes, expected {self._length})")
-                conn.buffer += data
-            chunk = bytes(conn.buffer[:remaining])
-            del conn.buffer[:remaining]
+                _more(conn, self._timeout, "peer closed connection without sending complete message body "
+                                           f"(received {self._length - remaining} bytes, expected {self._length})")
+            chunk = _pop(conn, remaining)
             remaining -= len(chunk)
             yield chunk
 
@@ -293,33 +288,21 @@ class Response:
                 break
             while size:
                 if not conn.buffer:
-                    data = conn.recv(self._timeout)
-                    if not data:
-                        raise httpx.RemoteProtocolError(cut)
-                    conn.buffer += data
-                chunk = bytes(conn.buffer[:size])
-                del conn.buffer[:size]
+                    _more(conn, self._timeout, cut)
+                chunk = _pop(conn, size)
                 size -= len(chunk)
                 yield chunk
             while len(conn.buffer) < 2:
-                data = conn.recv(self._timeout)
-                if not data:
-                    raise httpx.RemoteProtocolError(cut)
-                conn.buffer += data
-            if conn.buffer[:2] != b"\r\n":
-                raise httpx.RemoteProtocolError(f"malformed chunk footer: {bytes(conn.buffer[:2])!r} "
-                                                "(expected b'\\r\\n')")
-            del conn.buffer[:2]
+                _more(conn, self._timeout, cut)
+            if (footer := _pop(conn, 2)) != b"\r\n":
+                raise httpx.RemoteProtocolError(f"malformed chunk footer: {footer!r} (expected b'\\r\\n')")
         # The trailer: header lines up to a blank line, checked and dropped (as httpcore drops them).
-        lines = _lines(conn, self._timeout, cut)
-        _header_list(lines)
+        _header_list(_lines(conn, self._timeout, cut))
 
     def _to_close(self, conn: _Connection) -> Iterator[bytes]:
         self._keep_alive = False
         if conn.buffer:
-            chunk = bytes(conn.buffer)
-            conn.buffer.clear()
-            yield chunk
+            yield _pop(conn, len(conn.buffer))
         while data := conn.recv(self._timeout):
             yield data
 
@@ -335,10 +318,10 @@ def _read_head(conn: _Connection, wire: Wire, origin: Origin, method: bytes, tim
         status = int(matches["status_code"])
         if status < 100:
             raise httpx.RemoteProtocolError(f"status code {status} is not 1xx to 9xx")  # h11 refuses it too
-        headers = _header_list(lines[1:])
+        headers, length, chunked = _header_list(lines[1:])
         if status >= 200 or status == 101:
             break  # 1xx (100 Continue, 103 Early Hints) are read past, as httpcore does
-    framing, length = _framing(method, status, headers)
+    framing, length = _framing(method, status, length, chunked)
     keep_alive = matches["http_version"] >= b"1.1" and b"close" not in _comma_values(headers, b"connection")
     return Response(status, headers, framing, length, keep_alive, conn, wire, origin, timeout)
 
@@ -347,9 +330,7 @@ def _line(conn: _Connection, timeout: float | None, cut: str) -> bytes:
     """One CRLF-ended line (with its CRLF), as h11 reads a chunk header."""
     while (end := conn.buffer.find(b"\r\n")) < 0:
         _more(conn, timeout, cut)
-    line = bytes(conn.buffer[:end + 2])
-    del conn.buffer[:end + 2]
-    return line
+    return _pop(conn, end + 2)
 
 
 def _lines(conn: _Connection, timeout: float | None, cut: str, head: bool = False) -> list[bytes]:
@@ -365,9 +346,7 @@ def _lines(conn: _Connection, timeout: float | None, cut: str, head: bool = Fals
             return []
         found = _BLANK_LINE.search(conn.buffer, searched)
         if found is not None:
-            end = found.end()
-            lines = [line[:-1] if line.endswith(b"\r") else line for line in bytes(conn.buffer[:end]).split(b"\n")]
-            del conn.buffer[:end]
+            lines = [line[:-1] if line.endswith(b"\r") else line for line in _pop(conn, found.end()).split(b"\n")]
             return lines[:-2]
         searched = max(0, len(conn.buffer) - 2)
         if head and conn.buffer and conn.buffer[0] < 0x21:
@@ -375,7 +354,16 @@ def _lines(conn: _Connection, timeout: float | None, cut: str, head: bool = Fals
         _more(conn, timeout, cut)
 
 
+def _pop(conn: _Connection, size: int) -> bytes:
+    """At most `size` bytes of what was received, taken off the buffer."""
+    taken = bytes(conn.buffer[:size])
+    del conn.buffer[:size]
+    return taken
+
+
 def _more(conn: _Connection, timeout: float | None, cut: str) -> None:
+    """Receive more, unless too much of an incomplete head (or chunk header) is held already;
+    a server that closes instead is said in the words of `cut`."""
     if len(conn.buffer) > MAX_HEAD:
         raise httpx.RemoteProtocolError("Receive buffer too long")
     data = conn.recv(timeout)
@@ -384,9 +372,10 @@ def _more(conn: _Connection, timeout: float | None, cut: str) -> None:
     conn.buffer += data
 
 
-def _header_list(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
+def _header_list(lines: list[bytes]) -> tuple[list[tuple[bytes, bytes]], int | None, bool]:
     """Header lines, folded lines joined, each checked (h11's _decode_header_lines), then as
-    h11 keeps them: one Content-Length (several must agree), Transfer-Encoding lower-cased."""
+    h11 keeps them: one Content-Length (several must agree), Transfer-Encoding lower-cased;
+    with the Content-Length (None without one) and whether the body is chunked."""
     folded: list[bytes] = []
     for line in lines:
         fold = _OBS_FOLD.match(line)
@@ -425,21 +414,18 @@ def _header_list(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
                 raise httpx.RemoteProtocolError("Only Transfer-Encoding: chunked is supported")
             chunked = True
         headers.append((name, value))
-    return headers
+    return headers, None if length is None else int(length), chunked
 
 
 def _comma_values(headers: list[tuple[bytes, bytes]], name: bytes) -> list[bytes]:
     return [part.strip().lower() for n, v in headers if n.lower() == name for part in v.split(b",")]
 
 
-def _framing(method: bytes, status: int, headers: list[tuple[bytes, bytes]]) -> tuple[str, int]:
+def _framing(method: bytes, status: int, length: int | None, chunked: bool) -> tuple[str, int]:
     """How the body ends (RFC 9112 6.3, as h11's _body_framing): ("length", n), ("chunked", 0)
     or ("close", 0), read until the server closes."""
     if status in (204, 304) or method == b"HEAD" or status < 200:
         return "length", 0
-    if any(name.lower() == b"transfer-encoding" for name, _ in headers):
+    if chunked:
         return "chunked", 0  # Transfer-Encoding before Content-Length
-    for name, value in headers:
-        if name.lower() == b"content-length":
-            return "length", int(value)
-    return "close", 0
+    return ("length", length) if length is not None else ("close", 0)
