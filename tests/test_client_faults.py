@@ -12,7 +12,7 @@ import pytest
 import respx
 from tests.servers.clock import FakeClock
 
-from apiconform.client import THROTTLED_AFTER, Budget, Client, Credential, DeadlineTransport, decode_body
+from apiconform.client import THROTTLED_AFTER, Budget, Client, Credential, decode_body
 from apiconform.errors import BudgetExhausted, ConfigError, Incomplete, TransportFault
 from apiconform.pacing import Pacer
 from apiconform.target import Timeouts
@@ -21,10 +21,13 @@ BASE = "https://api.example.test"
 CRED = Credential("primary", "sekrit-token-0123")
 
 
-class _ThroughHttpcore(DeadlineTransport):
-    """The kit's transport taken as any other transport: requests go through httpx and httpcore's
+class _ThroughHttpcore(httpx.HTTPTransport):
+    """httpx's own transport, handed to the Client as any other: requests go through httpcore's
     pool, which is where respx steps in. The kit's own connections (wire.py) meet their faults on
     real sockets instead (test_wire.py, test_faults.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False)
 
 
 def make_client(budget: int = 100, **kwargs: object) -> tuple[Client, FakeClock]:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apiconform.client import Client, Credential, DeadlineTransport, _decoded_headers, _origin
+from apiconform.client import Client, Credential, _decoded_headers, _origin
 from apiconform.exchange import RecordedResponse
 
 BASE = "http://127.0.0.1:8731"
@@ -106,8 +106,12 @@ def test_origins_remembered_as_urlsplit_reads_them(url: str) -> None:
     assert _origin(url) == expected  # again, remembered
 
 
-class _ThroughHttpx(DeadlineTransport):
-    """The kit's transport, taken as any other: requests built and handed over by httpx."""
+class _ThroughHttpx(httpx.HTTPTransport):
+    """httpx's own transport, taken as any other: requests built and handed over by httpx, and
+    sent by httpcore and h11: what the kit's own connections must send byte for byte."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False)
 
 
 @pytest.mark.parametrize("args", [

@@ -27,7 +27,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-import httpcore
 import httpx
 from httpx._urlparse import PATH_SAFE, QUERY_SAFE, UNRESERVED_CHARACTERS
 
@@ -60,9 +59,6 @@ THROTTLE_WAIT = 30.0
 KEPT_OF_TRUNCATED = 64 * 1024
 # How many of the exchanges that stopped a run are kept as evidence for the rules not run.
 STOP_EVIDENCE = 3
-# The worker pool's defaults as httpx sets them (httpx.HTTPTransport), kept for the rebuilt pool.
-_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
-
 # Characters httpx leaves as they are in a URL's path and query (httpx/_urlparse.py): a URL made of
 # them alone is sent as written, so the kit need not have httpx parse it (see Client._fast_url).
 _PATH_KEPT = UNRESERVED_CHARACTERS + PATH_SAFE
@@ -71,59 +67,9 @@ _QUERY_KEPT = UNRESERVED_CHARACTERS + QUERY_SAFE
 # sending random header values must not make the memory grow without bound.
 _HEADER_SETS = 1024
 
-# The monotonic time by which the request in flight (on this thread) must be complete: one for
-# the kit's own sockets (wire.py) and httpx's transport alike.
+# The monotonic time by which the request in flight (on this thread) must be complete: every
+# socket operation of the kit's own connections ends by it (wire.py).
 _DEADLINE = wire.DEADLINE
-_bounded = wire.bounded
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A socket whose every read and write ends by the request's total deadline.
-
-    A server dripping a byte a second never trips a per-read timeout; here each read may wait
-    only for what is left of the deadline, so the drip ends on time, in the kit's own thread,
-    and httpcore closes the connection (nothing is left reading in the background).
-    """
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        # Always the verifying context, whatever the pool was built with (see DeadlineTransport).
-        del ssl_context
-        inner = self._inner.start_tls(verified_tls(), server_hostname, _bounded(timeout, httpcore.ConnectTimeout))
-        return _DeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self) -> None:
-        self._inner = httpcore.SyncBackend()
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.connect_tcp(host, port, _bounded(timeout, httpcore.ConnectTimeout),
-                                                       local_address, socket_options))
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.connect_unix_socket(
-            path, _bounded(timeout, httpcore.ConnectTimeout), socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
 
 
 @cache
@@ -136,33 +82,19 @@ def verified_tls() -> ssl.SSLContext:
     return context
 
 
-def _unusable_tls() -> ssl.SSLContext:
-    """What the pool is built with instead: it trusts no root at all, so if it were ever used
-    a handshake would fail, never pass. _DeadlineStream.start_tls hands over verified_tls()."""
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-class DeadlineTransport(httpx.HTTPTransport):
-    """httpx's own transport over sockets that honour the kit's total deadline per request,
-    and the kit's own connections (`wire`), which the Client sends through."""
+class DeadlineTransport(httpx.BaseTransport):
+    """The transport a Client makes for itself: the kit's own connections (wire.py), whose every
+    socket operation ends by the request's total deadline. The Client sends through `wire`
+    directly (Client._fetch_own); the httpx.Client that holds this transport only builds requests."""
 
     def __init__(self) -> None:
-        super().__init__(verify=_unusable_tls(), trust_env=False, limits=_LIMITS)
-        # httpx takes no network backend, so its pool is rebuilt with one (httpx is pinned
-        # below 0.29, whose HTTPTransport keeps the pool in `_pool`).
-        self._pool.close()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=_unusable_tls(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            network_backend=_DeadlineBackend(),
-        )
         self.wire = wire.Wire(tls=lambda: verified_tls())  # looked up when a connection needs it
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        raise NotImplementedError("the kit's Client sends through DeadlineTransport.wire (Client._fetch_own)")
 
     def close(self) -> None:
         self.wire.close()
-        super().close()
 
 
 @dataclass(frozen=True)
@@ -368,7 +300,7 @@ class Client:
         # bytes httpx would send, without httpx's request and response models, httpcore's pool or
         # h11's state machine (together about half of the kit's time per request). Any other
         # transport (in-process apps, tests' mocks) takes the request httpx builds.
-        self._wire = self._transport.wire if type(self._transport) is DeadlineTransport else None
+        self._wire = self._transport.wire if isinstance(self._transport, DeadlineTransport) else None
         self._authorities: dict[str, tuple[bytes, bytes, int | None] | None] = {}
         self._header_sets: dict[tuple[Any, ...], tuple[list[tuple[bytes, bytes]], list[tuple[str, str]]]] = {}
 
@@ -631,23 +563,18 @@ class Client:
                                       f"(the last: {exchange.error})", self._faults)
 
     def _fetch(self, request: httpx.Request, started: float, total: float, cap: int) -> _Raw:
-        # Every socket operation below ends by the deadline (DeadlineTransport); the check in
-        # _read_capped covers transports without sockets (in-process apps, test mocks).
-        token = _DEADLINE.set(started + total)
+        # A transport handed in (an in-process app, a test's mock): the total deadline is checked
+        # as the body is read (_read_up_to); the kit's own sockets end by it too (_fetch_own).
+        # Straight to the transport, not through httpx.Client.send: every request carries exactly
+        # the credentials and headers its rule asks for, so no cookie a response set is ever sent
+        # back (a session cookie would make a "no credentials" probe authenticated), no redirect
+        # is followed and no auth flow runs. It also spares the cookie jar's per-response work.
+        response = self._transport.handle_request(request)
         try:
-            # Straight to the transport, not through httpx.Client.send: every request carries
-            # exactly the credentials and headers its rule asks for, so no cookie a response set
-            # is ever sent back (a session cookie would make a "no credentials" probe
-            # authenticated), no redirect is followed and no auth flow runs. It also spares the
-            # cookie jar's per-response work, a tenth of the client's time.
-            response = self._transport.handle_request(request)
-            try:
-                body, truncated = self._read_capped(response, started, total, cap)
-            finally:
-                # Unread data is never drained: closing mid-body drops the connection.
-                response.close()
+            body, truncated = self._read_capped(response, started, total, cap)
         finally:
-            _DEADLINE.reset(token)
+            # Unread data is never drained: closing mid-body drops the connection.
+            response.close()
         return _Raw(response.status_code, list(response.headers.multi_items()), body, truncated)
 
     def _prepare(self, method: str, url: str, params: Mapping[str, Any] | None, headers: dict[str, str],
